@@ -1,0 +1,17 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The Chord DHT: a pure protocol core, a simulator that runs thousands of cores
+/// deterministically, and (later) a UDP shell with command-line tools.
+/// Swift toolchain only: no package dependencies.
+let package = Package(
+    name: "ChordDHT",
+    products: [
+        .library(name: "ChordCore", targets: ["ChordCore"]),
+    ],
+    targets: [
+        .target(name: "ChordCore", path: "Sources/ChordCore"),
+        .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)
