@@ -41,5 +41,5 @@ public enum Nanos {
     /// `count` seconds in nanoseconds.
     @inlinable public static func seconds(_ count: Int64) -> Int64 { count * 1_000_000_000 }
     /// `seconds` (fractional) in nanoseconds.
-    @inlinable public static func seconds(_ seconds: Double) -> Int64 { Int64(seconds * 1e9) }
+    @inlinable public static func fromSeconds(_ seconds: Double) -> Int64 { Int64(seconds * 1e9) }
 }

@@ -96,8 +96,9 @@ extension NodeAddress: CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
+            // Decimal digits only, no leading zeros (as inet_pton): "01" is refused.
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let octet = UInt32(part), octet <= 255 else { return nil }
+                  part.count == 1 || part.first != "0", let octet = UInt32(part), octet <= 255 else { return nil }
             value = value << 8 | octet
         }
         return value
@@ -121,7 +122,9 @@ extension NodeAddress: CustomStringConvertible {
                     result.append(UInt16(v4 >> 16))
                     result.append(UInt16(v4 & 0xFFFF))
                 } else {
-                    guard (1...4).contains(field.count), let group = UInt16(field, radix: 16) else { return nil }
+                    // Hex digits only: UInt16(_:radix:) alone would also take a sign ("+1", "-0").
+                    guard (1...4).contains(field.count), field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                          let group = UInt16(field, radix: 16) else { return nil }
                     result.append(group)
                 }
             }

@@ -1,0 +1,186 @@
+/// Request/response plumbing of the core: sending with a timeout, retransmitting, matching
+/// answers, and turning silence into failure suspicion. All timing is the core's own.
+
+/// Why the node sent a request, so that the answer (or silence) can be routed back.
+enum RPCPurpose {
+    case stabilizeSuccessor(Peer)
+    case stabilizeCandidate(Peer, fallback: [Peer], walked: Int)
+    case checkPredecessor(Peer)
+    case lookupHop(lookupID: UInt64)
+}
+
+/// A request awaiting its answer.
+struct PendingRPC {
+    var to: NodeAddress
+    var peer: Peer?
+    var envelope: Envelope
+    var firstSent: Instant
+    var deadline: Instant
+    var timeout: Int64
+    var retriesLeft: Int
+    var transmissions: Int
+    var purpose: RPCPurpose
+}
+
+/// Things the node's deadline heap can hold.
+enum DeadlineKind {
+    case rpc(UInt64)
+    case lookupRestart(UInt64)
+    case joinRetry
+}
+
+extension ChordNode {
+    /// Sends a request and remembers it until answered or out of retries.
+    @discardableResult
+    func sendRequest(_ message: Message, to address: NodeAddress, peer: Peer?, retries: Int,
+                     purpose: RPCPurpose) -> UInt64 {
+        let requestID = nextRequestID
+        nextRequestID &+= 2
+        let envelope = Envelope(requestID: requestID, sender: me, message: message)
+        let timeout = roundTrips.timeout(for: address)
+        let rpc = PendingRPC(to: address, peer: peer, envelope: envelope, firstSent: now, deadline: now + timeout,
+                             timeout: timeout, retriesLeft: retries, transmissions: 1, purpose: purpose)
+        pending[requestID] = rpc
+        deadlines.insert(.rpc(requestID), at: rpc.deadline)
+        effects.append(.send(envelope, to: address))
+        return requestID
+    }
+
+    /// Sends a message that expects no answer.
+    func sendOneWay(_ message: Message, to address: NodeAddress) {
+        let requestID = nextRequestID
+        nextRequestID &+= 2
+        effects.append(.send(Envelope(requestID: requestID, sender: me, message: message), to: address))
+    }
+
+    /// Answers a request.
+    func reply(to envelope: Envelope, from source: NodeAddress, with message: Message) {
+        effects.append(.send(Envelope(requestID: envelope.requestID, sender: me, message: message), to: source))
+    }
+
+    func receive(_ envelope: Envelope, from source: NodeAddress) {
+        if let sender = envelope.sender, sender.address == source {
+            roundTrips.heardFrom(source)
+            if let dead = deadPeers.removeValue(forKey: source) {
+                effects.append(.event(.peerReturned(dead.peer)))
+            }
+        }
+        if envelope.message.isResponse {
+            receiveResponse(envelope, from: source)
+        } else {
+            receiveRequest(envelope, from: source)
+        }
+    }
+
+    private func receiveRequest(_ envelope: Envelope, from source: NodeAddress) {
+        counters.requestsHandled += 1
+        switch envelope.message {
+        case .ping:
+            reply(to: envelope, from: source, with: .pong)
+        case .getNeighbors:
+            reply(to: envelope, from: source, with: .neighbors(predecessor: predecessor, successors: successors))
+        case .notify:
+            if let sender = envelope.sender, sender.address == source { rectify(with: sender) }
+        case .findNext(let target):
+            reply(to: envelope, from: source, with: .nextHop(lookupStep(for: target)))
+        case .pong, .neighbors, .nextHop:
+            break
+        }
+    }
+
+    private func receiveResponse(_ envelope: Envelope, from source: NodeAddress) {
+        guard let rpc = pending[envelope.requestID], rpc.to == source, Self.answers(envelope.message, rpc.purpose) else {
+            counters.responsesDropped += 1
+            return
+        }
+        pending.removeValue(forKey: envelope.requestID)
+        counters.responsesMatched += 1
+        if rpc.transmissions == 1 {
+            roundTrips.record(sample: now - rpc.firstSent, for: source)
+        }
+        let roundTrip = now - rpc.firstSent
+        switch rpc.purpose {
+        case .stabilizeSuccessor(let successor):
+            guard case .neighbors(let predecessor, let list) = envelope.message else { return }
+            stabilizeHeard(from: successor, predecessor: predecessor, successors: list)
+        case .stabilizeCandidate(let candidate, _, let walked):
+            guard case .neighbors(let predecessor, let list) = envelope.message else { return }
+            adoptSuccessorList(from: candidate, predecessor: predecessor, list: list, walked: walked)
+        case .checkPredecessor:
+            checkPredecessorInFlight = false
+        case .lookupHop(let lookupID):
+            guard case .nextHop(let step) = envelope.message else { return }
+            lookupAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, step: step, roundTrip: roundTrip)
+        }
+    }
+
+    private static func answers(_ message: Message, _ purpose: RPCPurpose) -> Bool {
+        switch (message, purpose) {
+        case (.neighbors, .stabilizeSuccessor), (.neighbors, .stabilizeCandidate),
+             (.pong, .checkPredecessor), (.nextHop, .lookupHop):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A request's deadline passed: retransmit, or give up and report the failure.
+    func rpcDeadlinePassed(_ requestID: UInt64) {
+        guard var rpc = pending[requestID] else { return }
+        if rpc.retriesLeft > 0 {
+            rpc.retriesLeft -= 1
+            rpc.transmissions += 1
+            rpc.timeout = min(rpc.timeout * 2, config.maximumTimeout * 4)
+            rpc.deadline = now + rpc.timeout
+            pending[requestID] = rpc
+            deadlines.insert(.rpc(requestID), at: rpc.deadline)
+            counters.retransmissions += 1
+            effects.append(.send(rpc.envelope, to: rpc.to))
+            return
+        }
+        pending.removeValue(forKey: requestID)
+        counters.rpcFailures += 1
+        let silentCount = roundTrips.recordTimeout(for: rpc.to)
+        switch rpc.purpose {
+        case .stabilizeSuccessor(let successor):
+            stabilizeInFlight = false
+            declareDead(successor)
+            if phase == .member && !successors.isEmpty { stabilize() }
+        case .stabilizeCandidate(_, let fallback, _):
+            stabilizeInFlight = false
+            adoptList(fallback)
+            notifySuccessor()
+        case .checkPredecessor(let old):
+            checkPredecessorInFlight = false
+            declareDead(old)
+        case .lookupHop(let lookupID):
+            if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
+            lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id)
+        }
+    }
+
+    /// Removes a silent peer from every routing structure and remembers it for reunion.
+    func declareDead(_ peer: Peer) {
+        guard peer != me else { return }
+        counters.peersDeclaredDead += 1
+        roundTrips.forgetSuspicion(of: peer.address)
+        let oldSuccessor = successors.first
+        successors.removeAll { $0 == peer }
+        if predecessor == peer { setPredecessor(nil) }
+        for index in fingers.indices where fingers[index] == peer { fingers[index] = nil }
+        if deadPeers.count >= 64, let oldest = deadPeers.min(by: { ($0.value.since, $0.key) < ($1.value.since, $1.key) }) {
+            deadPeers.removeValue(forKey: oldest.key)
+        }
+        deadPeers[peer.address] = (peer, now)
+        effects.append(.event(.peerDeclaredDead(peer)))
+        if successors.isEmpty && phase == .member { recoverSuccessor() }
+        if successors.first != oldSuccessor { effects.append(.event(.successorChanged(successors.first))) }
+    }
+
+    /// Whether `peer` was declared dead recently enough that a neighbour's stale list
+    /// mentioning it should not bring it back.
+    func isRecentlyDead(_ peer: Peer) -> Bool {
+        guard let entry = deadPeers[peer.address], entry.peer.id == peer.id else { return false }
+        return now - entry.since < 2 * config.stabilizeInterval
+    }
+}

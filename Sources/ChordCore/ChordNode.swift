@@ -1,0 +1,220 @@
+/// One Chord node as a pure state machine (sans-I/O).
+///
+/// Feed it inputs with `handle(_:now:into:)`; it appends the effects its runner must carry out
+/// (send datagrams, arm its single timer, complete local requests). It never reads a clock,
+/// touches a socket or draws unseeded randomness, so the simulator can run thousands of them
+/// deterministically and the UDP shell can run one for real. Not thread-safe: one owner.
+///
+/// The protocol is Chord with Zave's corrected maintenance (see `ChordNode+Stabilize.swift`);
+/// lookups are iterative (`ChordNode+Lookup.swift`); RPC timeouts and retries are the core's
+/// own deadlines (`ChordNode+RPC.swift`).
+public final class ChordNode {
+    /// Where the node stands in its life.
+    public enum Phase: Sendable, Equatable {
+        /// Created, not started.
+        case idle
+        /// Looking for its successor through a bootstrap node.
+        case joining(bootstrap: NodeAddress)
+        /// A member of a ring (possibly a ring of one).
+        case member
+    }
+
+    /// This node's identity.
+    public let me: Peer
+    /// Its tunables.
+    public let config: NodeConfig
+    /// Where it stands.
+    public internal(set) var phase: Phase = .idle
+    /// Its predecessor, if known.
+    public internal(set) var predecessor: Peer?
+    /// Its successor list, nearest first; empty when the node is alone in its ring. Never
+    /// contains the node itself, never has duplicates, always ordered clockwise.
+    public internal(set) var successors: [Peer] = []
+    /// Finger i: the first node at or after `me.id + 2^i`, when known.
+    public internal(set) var fingers: [Peer?] = Array(repeating: nil, count: Identifier.bitWidth)
+    /// Counters for diagnostics.
+    public internal(set) var counters = NodeCounters()
+
+    var now = Instant.zero
+    var random: SeededRandom
+    var roundTrips: RoundTripEstimator
+    var pending: [UInt64: PendingRPC] = [:]
+    var deadlines = DeadlineHeap<DeadlineKind>()
+    var lookups: [UInt64: Lookup] = [:]
+    var nextRequestID: UInt64
+    var nextLookupID: UInt64 = 1
+    var nextFingerIndex = 0
+    var nextStabilize = Instant(nanoseconds: .max)
+    var nextFixFingers = Instant(nanoseconds: .max)
+    var nextCheckPredecessor = Instant(nanoseconds: .max)
+    var nextReunion = Instant(nanoseconds: .max)
+    var armedTimer: Instant?
+    var stabilizeInFlight = false
+    var fixFingersInFlight = false
+    var checkPredecessorInFlight = false
+    /// Peers declared dead, by address, with when: reunion candidates, and entries to skip
+    /// when adopting a neighbour's successor list shortly after.
+    var deadPeers: [NodeAddress: (peer: Peer, since: Instant)] = [:]
+    var effects: [Effect] = []
+
+    /// A node advertising `address`, whose identifier is SHA-1 of that address's text.
+    public convenience init(address: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64) {
+        self.init(me: Peer(address: address), config: config, seed: seed)
+    }
+
+    /// A node with an explicit identity (tests may place nodes at chosen identifiers).
+    public init(me: Peer, config: NodeConfig = NodeConfig(), seed: UInt64) {
+        precondition(config.successorListLength >= 1, "successor list length must be at least 1")
+        self.me = me
+        self.config = config
+        self.random = SeededRandom(seed: seed)
+        self.roundTrips = RoundTripEstimator(config: config)
+        self.nextRequestID = random.next() | 1
+    }
+
+    /// Processes one input at time `now`, appending effects to `output`.
+    public func handle(_ input: Input, now: Instant, into output: inout [Effect]) {
+        swap(&effects, &output)
+        defer { swap(&effects, &output) }
+        self.now = max(self.now, now)
+        switch input {
+        case .start(let bootstrap):
+            start(bootstrap: bootstrap)
+        case .received(let envelope, let source):
+            receive(envelope, from: source)
+        case .timer:
+            armedTimer = nil
+            runDueWork()
+        case .lookup(let target, let token):
+            if phase == .member {
+                startLookup(target: target, purpose: .client(token: token), confirmOwner: true, contacts: nil)
+            } else {
+                effects.append(.lookupCompleted(token: token, .failure(.notJoined)))
+            }
+        }
+        armTimerIfNeeded()
+    }
+
+    /// Processes one input and returns its effects (convenient in tests).
+    public func handle(_ input: Input, now: Instant) -> [Effect] {
+        var output: [Effect] = []
+        handle(input, now: now, into: &output)
+        return output
+    }
+
+    /// The first successor, or nil when alone.
+    public var successor: Peer? { successors.first }
+
+    /// Distinct known fingers, in finger order.
+    public var distinctFingers: [Peer] {
+        var result: [Peer] = []
+        for case let finger? in fingers where result.last != finger && !result.contains(finger) {
+            result.append(finger)
+        }
+        return result
+    }
+
+    // MARK: Life cycle
+
+    private func start(bootstrap: NodeAddress?) {
+        guard phase == .idle else { return }
+        if let bootstrap, bootstrap != me.address {
+            phase = .joining(bootstrap: bootstrap)
+            startLookup(target: me.id, purpose: .join, confirmOwner: false,
+                        contacts: [Contact(address: bootstrap, id: nil)])
+        } else {
+            becomeMember()
+        }
+        nextReunion = now + jittered(config.reunionInterval)
+    }
+
+    func becomeMember() {
+        phase = .member
+        nextStabilize = now
+        nextFixFingers = now + jittered(config.fixFingersInterval)
+        nextCheckPredecessor = now + jittered(config.checkPredecessorInterval)
+    }
+
+    // MARK: Timers
+
+    private func runDueWork() {
+        while let (deadline, kind) = deadlines.popDue(at: now) {
+            switch kind {
+            case .rpc(let requestID):
+                if let rpc = pending[requestID], rpc.deadline == deadline { rpcDeadlinePassed(requestID) }
+            case .lookupRestart(let lookupID):
+                restartLookup(lookupID)
+            case .joinRetry:
+                if case .joining(let bootstrap) = phase {
+                    startLookup(target: me.id, purpose: .join, confirmOwner: false,
+                                contacts: [Contact(address: bootstrap, id: nil)])
+                }
+            }
+        }
+        if phase == .member {
+            if now >= nextStabilize {
+                nextStabilize = now + jittered(config.stabilizeInterval)
+                stabilize()
+            }
+            if now >= nextFixFingers {
+                nextFixFingers = now + jittered(config.fixFingersInterval)
+                fixNextFinger()
+            }
+            if now >= nextCheckPredecessor {
+                nextCheckPredecessor = now + jittered(config.checkPredecessorInterval)
+                checkPredecessor()
+            }
+        }
+        if now >= nextReunion {
+            nextReunion = now + jittered(config.reunionInterval)
+            if phase == .member { probeDeadPeer() }
+        }
+    }
+
+    private func armTimerIfNeeded() {
+        // Drop lazily cancelled deadlines from the top so they do not cause idle wake-ups.
+        while let top = deadlines.entries.first {
+            if case .rpc(let requestID) = top.payload, pending[requestID]?.deadline != top.deadline {
+                _ = deadlines.popEarliest()
+            } else {
+                break
+            }
+        }
+        var wake = deadlines.earliest ?? Instant(nanoseconds: .max)
+        if phase == .member {
+            wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor)
+        }
+        if phase != .idle { wake = min(wake, nextReunion) }
+        guard wake.nanoseconds != .max else { return }
+        if armedTimer != wake {
+            armedTimer = wake
+            effects.append(.armTimer(at: wake))
+        }
+    }
+
+    /// `interval` scaled by a random factor in [1 − jitter, 1 + jitter].
+    func jittered(_ interval: Int64) -> Int64 {
+        let factor = 1 + config.jitter * (2 * random.nextUnit() - 1)
+        return max(1, Int64(Double(interval) * factor))
+    }
+}
+
+/// What the node has counted since it started.
+public struct NodeCounters: Sendable, Equatable {
+    /// Requests answered or applied.
+    public var requestsHandled = 0
+    /// Responses that matched an outstanding request.
+    public var responsesMatched = 0
+    /// Responses dropped: unknown request id, wrong source or wrong kind.
+    public var responsesDropped = 0
+    /// Requests sent again after a timeout.
+    public var retransmissions = 0
+    /// Requests that ran out of retries.
+    public var rpcFailures = 0
+    /// Lookups started (any purpose).
+    public var lookupsStarted = 0
+    /// Lookups that ended in failure.
+    public var lookupsFailed = 0
+    /// Peers declared dead.
+    public var peersDeclaredDead = 0
+}

@@ -1,0 +1,83 @@
+/// A node to ask during a lookup: its address, and its identifier when known.
+struct Contact: Equatable {
+    var address: NodeAddress
+    var id: Identifier?
+
+    init(address: NodeAddress, id: Identifier?) {
+        self.address = address
+        self.id = id
+    }
+
+    init(_ peer: Peer) {
+        self.init(address: peer.address, id: peer.id)
+    }
+}
+
+/// Why a node runs a lookup; decides what happens with the result.
+enum LookupPurpose {
+    case client(token: UInt64)
+    case fixFinger(index: Int)
+    case join
+    case reunion
+}
+
+/// The state of one iterative lookup in progress.
+///
+/// The originator asks one node at a time. Routing candidates must lie strictly between the
+/// furthest node that answered (`progress`) and the target, so every answer moves forward and
+/// no lookup can loop. A silent node is skipped for the next candidate; when none is left the
+/// lookup starts over from the originator's own table after a short delay, until its deadline.
+/// With `confirmOwner`, the named owner is asked too, so a dead owner is replaced by the next
+/// live successor before the lookup reports.
+struct Lookup {
+    let target: Identifier
+    let purpose: LookupPurpose
+    let confirmOwner: Bool
+    /// Where routing begins: nil for the node's own table, or given contacts (a bootstrap).
+    let initialContacts: [Contact]?
+    let started: Instant
+    let deadline: Instant
+    var hops: [LookupHop] = []
+    var candidates: [Contact] = []
+    var asked: [NodeAddress] = []
+    var progress: Identifier
+    /// The owner named by a routing step and its successors, while confirming.
+    var ownerCandidates: [Peer]?
+    var waitingForRestart = false
+
+    init(target: Identifier, purpose: LookupPurpose, confirmOwner: Bool, initialContacts: [Contact]?,
+         started: Instant, deadline: Instant, origin: Identifier) {
+        self.target = target
+        self.purpose = purpose
+        self.confirmOwner = confirmOwner
+        self.initialContacts = initialContacts
+        self.started = started
+        self.deadline = deadline
+        self.progress = origin
+    }
+
+    /// Adds candidates that would make progress, keeping the closest-to-target first.
+    mutating func addCandidates(_ peers: [Peer], excluding me: Identifier) {
+        for peer in peers where peer.id != me && peer.id.isInOpenInterval(progress, target)
+            && !asked.contains(peer.address) && !candidates.contains(Contact(peer)) {
+            candidates.append(Contact(peer))
+        }
+        let target = self.target
+        candidates.sort { lhs, rhs in
+            guard let left = lhs.id else { return true }
+            guard let right = rhs.id else { return false }
+            return left.distance(to: target) < right.distance(to: target)
+        }
+    }
+
+    /// Removes and returns the best candidate that still makes progress.
+    mutating func nextCandidate() -> Contact? {
+        while !candidates.isEmpty {
+            let contact = candidates.removeFirst()
+            if asked.contains(contact.address) { continue }
+            if let id = contact.id, !id.isInOpenInterval(progress, target) { continue }
+            return contact
+        }
+        return nil
+    }
+}

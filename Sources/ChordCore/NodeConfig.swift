@@ -1,0 +1,41 @@
+/// Tunables of one Chord node. Durations are nanoseconds (see `Nanos`).
+public struct NodeConfig: Sendable {
+    /// Length r of the successor list (Zave: the ring needs more than r members before
+    /// r consecutive failures are survivable).
+    public var successorListLength = 8
+    /// Mean period of stabilize.
+    public var stabilizeInterval: Int64 = Nanos.seconds(1)
+    /// Mean period of fix-fingers (one finger lookup per round).
+    public var fixFingersInterval: Int64 = Nanos.seconds(1)
+    /// Mean period of check-predecessor.
+    public var checkPredecessorInterval: Int64 = Nanos.seconds(1)
+    /// Mean period of probing one recently-dead peer, which merges rings after a partition.
+    public var reunionInterval: Int64 = Nanos.seconds(10)
+    /// How long a dead peer stays a reunion candidate.
+    public var reunionMemory: Int64 = Nanos.seconds(1800)
+    /// Periodic tasks fire at interval × (1 ± jitter), drawn from the node's seeded generator.
+    public var jitter = 0.25
+    /// Round-trip estimate used before any peer has been measured.
+    public var initialRoundTrip: Int64 = Nanos.milliseconds(100)
+    /// Lower bound of an RPC timeout (smoothed RTT + 4 × variance, then clamped).
+    public var minimumTimeout: Int64 = Nanos.milliseconds(20)
+    /// Upper bound of an RPC timeout (before back-off).
+    public var maximumTimeout: Int64 = Nanos.seconds(2)
+    /// Retransmissions of a maintenance RPC before its peer is declared dead.
+    public var maintenanceRetries = 2
+    /// Consecutive unanswered RPCs (of any kind) after which a peer is declared dead.
+    public var suspicionThreshold = 3
+    /// A lookup that has not finished by then fails with `.timedOut`.
+    public var lookupDeadline: Int64 = Nanos.seconds(5)
+    /// A lookup asks at most this many nodes.
+    public var maximumLookupHops = 64
+    /// Candidates returned in a `.closer` lookup answer.
+    public var closerCandidates = 3
+    /// How long a stuck lookup waits before starting over from the node's own table.
+    public var lookupRestartDelay: Int64 = Nanos.milliseconds(250)
+    /// How long a joining node waits before retrying a failed join.
+    public var joinRetryDelay: Int64 = Nanos.seconds(1)
+
+    /// The defaults above.
+    public init() {}
+}

@@ -1,0 +1,72 @@
+/// Per-peer round-trip estimates and the RPC timeouts derived from them.
+///
+/// Timeout = smoothed RTT + 4 × RTT variance (Jacobson/Karels, as TCP and Bamboo do),
+/// clamped to the configured bounds. Peers never measured use the estimate pooled over all
+/// peers. Also counts consecutive unanswered requests per peer, for failure suspicion.
+struct RoundTripEstimator {
+    struct Estimate {
+        var smoothed: Int64
+        var variance: Int64
+        var consecutiveTimeouts = 0
+    }
+
+    private(set) var estimates: [NodeAddress: Estimate] = [:]
+    private var pooled: Estimate
+    private let minimum: Int64
+    private let maximum: Int64
+    private let capacity = 4096
+
+    init(config: NodeConfig) {
+        pooled = Estimate(smoothed: config.initialRoundTrip, variance: config.initialRoundTrip / 2)
+        minimum = config.minimumTimeout
+        maximum = config.maximumTimeout
+    }
+
+    /// The retransmission timeout for a first attempt to `address`.
+    func timeout(for address: NodeAddress) -> Int64 {
+        let estimate = estimates[address] ?? pooled
+        return min(max(estimate.smoothed + 4 * estimate.variance, minimum), maximum)
+    }
+
+    /// Feeds a round-trip sample (only from requests that were not retransmitted: Karn).
+    mutating func record(sample: Int64, for address: NodeAddress) {
+        let sample = max(sample, 1)
+        Self.update(&pooled, with: sample)
+        if var estimate = estimates[address] {
+            Self.update(&estimate, with: sample)
+            estimate.consecutiveTimeouts = 0
+            estimates[address] = estimate
+        } else {
+            if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
+            estimates[address] = Estimate(smoothed: sample, variance: sample / 2)
+        }
+    }
+
+    /// Notes that `address` answered something (resets its suspicion count).
+    mutating func heardFrom(_ address: NodeAddress) {
+        if estimates[address]?.consecutiveTimeouts != 0 {
+            estimates[address]?.consecutiveTimeouts = 0
+        }
+    }
+
+    /// Notes an unanswered request; returns the consecutive count.
+    mutating func recordTimeout(for address: NodeAddress) -> Int {
+        if estimates[address] == nil {
+            if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
+            estimates[address] = Estimate(smoothed: pooled.smoothed, variance: pooled.variance)
+        }
+        estimates[address]!.consecutiveTimeouts += 1
+        return estimates[address]!.consecutiveTimeouts
+    }
+
+    /// Forgets a peer's suspicion count (it was declared dead and removed).
+    mutating func forgetSuspicion(of address: NodeAddress) {
+        estimates[address]?.consecutiveTimeouts = 0
+    }
+
+    private static func update(_ estimate: inout Estimate, with sample: Int64) {
+        let error = sample - estimate.smoothed
+        estimate.smoothed += error / 8
+        estimate.variance += (abs(error) - estimate.variance) / 4
+    }
+}
