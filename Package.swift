@@ -11,6 +11,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "ChordCore", path: "Sources/ChordCore"),
+        .target(name: "CommandLineSupport", path: "Sources/CommandLineSupport"),
+        .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
+        .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-/// Iterative lookups driven by this node: client requests, fix-fingers, joining, reunion.
+/// Iterative lookups driven by this node: client requests, fix-fingers, joining, successor checks.
 extension ChordNode {
     func startLookup(target: Identifier, purpose: LookupPurpose, confirmOwner: Bool, contacts: [Contact]?) {
         counters.lookupsStarted += 1
@@ -87,7 +87,12 @@ extension ChordNode {
     func lookupAnswered(_ lookupID: UInt64, by responder: Peer?, address: NodeAddress, step: LookupStep,
                         roundTrip: Int64) {
         guard var lookup = lookups[lookupID] else { return }
-        lookup.hops.append(LookupHop(address: address, id: responder?.id, roundTrip: roundTrip))
+        lookup.hops.append(LookupHop(address: address, id: responder?.id, roundTrip: roundTrip,
+                                     confirmsOwner: lookup.ownerCandidates != nil))
+        switch step {
+        case .owner(let peers), .closer(let peers):
+            for peer in peers { considerCloserSuccessor(peer) }
+        }
         if let owners = lookup.ownerCandidates, let confirmed = owners.first {
             // Confirmation: the named owner is alive. If it names a different owner, follow
             // that; otherwise it is the owner (the naming node's view of the range stands).
@@ -137,7 +142,7 @@ extension ChordNode {
     /// A node asked during the lookup stayed silent.
     func lookupHopTimedOut(_ lookupID: UInt64, address: NodeAddress, id: Identifier?) {
         guard var lookup = lookups[lookupID] else { return }
-        lookup.hops.append(LookupHop(address: address, id: id, roundTrip: nil))
+        lookup.hops.append(LookupHop(address: address, id: id, roundTrip: nil, confirmsOwner: lookup.ownerCandidates != nil))
         if var owners = lookup.ownerCandidates {
             owners.removeFirst()
             lookup.ownerCandidates = owners.isEmpty ? nil : owners
@@ -167,8 +172,8 @@ extension ChordNode {
             fingerLookupFinished(index: index, outcome)
         case .join:
             joinLookupFinished(outcome)
-        case .reunion:
-            reunionLookupFinished(outcome)
+        case .successorCheck:
+            successorCheckFinished(outcome)
         }
     }
 
@@ -176,19 +181,14 @@ extension ChordNode {
         guard case .joining(let bootstrap) = phase else { return }
         switch outcome {
         case .success(let result):
-            becomeMember()
-            adoptList([result.owner] + result.successors)
-            if successors.isEmpty, let contact = result.hops.last(where: { $0.roundTrip != nil }),
+            var candidates = ([result.owner] + result.successors).filter { $0.id != me.id }
+            if candidates.isEmpty, let contact = result.hops.last(where: { $0.roundTrip != nil }),
                let id = contact.id, id != me.id {
-                adoptList([Peer(id: id, address: contact.address)])
+                candidates = [Peer(id: id, address: contact.address)]
             }
-            if let successor = successors.first {
-                effects.append(.event(.joined(successor: successor)))
-                notifySuccessor()
-            }
+            walkToSuccessor(candidates, steps: 0)
         case .failure:
-            effects.append(.event(.joinAttemptFailed(bootstrap: bootstrap)))
-            deadlines.insert(.joinRetry, at: now + config.joinRetryDelay)
+            joinAttemptFailed(bootstrap: bootstrap)
         }
     }
 }

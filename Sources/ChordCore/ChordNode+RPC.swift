@@ -7,6 +7,7 @@ enum RPCPurpose {
     case stabilizeCandidate(Peer, fallback: [Peer], walked: Int)
     case checkPredecessor(Peer)
     case lookupHop(lookupID: UInt64)
+    case joinWalk(Peer, fallback: [Peer], steps: Int)
 }
 
 /// A request awaiting its answer.
@@ -65,6 +66,12 @@ extension ChordNode {
                 effects.append(.event(.peerReturned(dead.peer)))
             }
         }
+        // Learn from traffic, but only from senders that are surely members: members answer
+        // requests and send notify/announce; a findNext may come from a node still joining.
+        if let sender = envelope.sender, sender.address == source, phase == .member,
+           envelope.message.isResponse || envelope.message == .notify || envelope.message == .announce {
+            considerCloserSuccessor(sender)
+        }
         if envelope.message.isResponse {
             receiveResponse(envelope, from: source)
         } else {
@@ -73,6 +80,10 @@ extension ChordNode {
     }
 
     private func receiveRequest(_ envelope: Envelope, from source: NodeAddress) {
+        // Until it has joined, a node is not part of any ring and must not look like one:
+        // an empty answer would shorten its neighbours' successor lists. Silence makes a
+        // restarted node look dead until it is back.
+        guard phase == .member else { return }
         counters.requestsHandled += 1
         switch envelope.message {
         case .ping:
@@ -81,6 +92,8 @@ extension ChordNode {
             reply(to: envelope, from: source, with: .neighbors(predecessor: predecessor, successors: successors))
         case .notify:
             if let sender = envelope.sender, sender.address == source { rectify(with: sender) }
+        case .announce:
+            break  // the sender was already considered as a closer successor on arrival
         case .findNext(let target):
             reply(to: envelope, from: source, with: .nextHop(lookupStep(for: target)))
         case .pong, .neighbors, .nextHop:
@@ -108,6 +121,9 @@ extension ChordNode {
             adoptSuccessorList(from: candidate, predecessor: predecessor, list: list, walked: walked)
         case .checkPredecessor:
             checkPredecessorInFlight = false
+        case .joinWalk(let candidate, _, let steps):
+            guard case .neighbors(let predecessor, let list) = envelope.message else { return }
+            joinWalkHeard(from: candidate, predecessor: predecessor, list: list, steps: steps)
         case .lookupHop(let lookupID):
             guard case .nextHop(let step) = envelope.message else { return }
             lookupAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, step: step, roundTrip: roundTrip)
@@ -117,7 +133,7 @@ extension ChordNode {
     private static func answers(_ message: Message, _ purpose: RPCPurpose) -> Bool {
         switch (message, purpose) {
         case (.neighbors, .stabilizeSuccessor), (.neighbors, .stabilizeCandidate),
-             (.pong, .checkPredecessor), (.nextHop, .lookupHop):
+             (.pong, .checkPredecessor), (.nextHop, .lookupHop), (.neighbors, .joinWalk):
             return true
         default:
             return false
@@ -147,19 +163,20 @@ extension ChordNode {
             declareDead(successor)
             if phase == .member && !successors.isEmpty { stabilize() }
         case .stabilizeCandidate(_, let fallback, _):
-            stabilizeInFlight = false
-            adoptList(fallback)
-            notifySuccessor()
+            finishSuccessorUpdate(adopting: fallback)
         case .checkPredecessor(let old):
             checkPredecessorInFlight = false
             declareDead(old)
+        case .joinWalk(_, let fallback, let steps):
+            joinWalkTimedOut(fallback: fallback, steps: steps)
         case .lookupHop(let lookupID):
             if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
             lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id)
         }
     }
 
-    /// Removes a silent peer from every routing structure and remembers it for reunion.
+    /// Removes a silent peer from every routing structure and remembers it: a peer declared
+    /// dead may be on the other side of a partition, and is probed again later.
     func declareDead(_ peer: Peer) {
         guard peer != me else { return }
         counters.peersDeclaredDead += 1

@@ -6,11 +6,17 @@ extension ChordNode {
     /// How many predecessor links one stabilize round may walk back after the successor.
     /// Zave's protocol walks one per round; walking a few more converges faster after mass
     /// joins or after a node had to skip ahead to a finger, and changes nothing else.
-    static let stabilizeWalkLimit = 8
+    static let stabilizeWalkLimit = 32
 
-    /// Stabilize: ask the first successor for its predecessor and successor list.
+    /// Stabilize: ask the first successor for its predecessor and successor list. If another
+    /// successor update is in flight, stabilize runs as soon as it ends.
     func stabilize() {
-        guard phase == .member, !stabilizeInFlight else { return }
+        guard phase == .member else { return }
+        guard !stabilizeInFlight else {
+            stabilizeDeferred = true
+            return
+        }
+        stabilizeDeferred = false
         if successors.isEmpty {
             // Alone: a predecessor means someone joined; it is also our successor (n, n).
             guard let predecessor else { return }
@@ -42,9 +48,15 @@ extension ChordNode {
                         purpose: .stabilizeCandidate(candidate, fallback: adopted, walked: walked + 1))
             return
         }
+        finishSuccessorUpdate(adopting: adopted)
+    }
+
+    /// Ends a stabilize round or candidate check: adopt, notify, and run a deferred stabilize.
+    func finishSuccessorUpdate(adopting list: [Peer]) {
         stabilizeInFlight = false
-        adoptList(adopted)
+        adoptList(list)
         notifySuccessor()
+        if stabilizeDeferred { nextStabilize = now }
     }
 
     /// Replaces the successor list with `list` made valid: without this node, without
@@ -68,6 +80,22 @@ extension ChordNode {
         successors = result
         if successors.isEmpty && phase == .member { recoverSuccessor() }
         if successors.first != old { effects.append(.event(.successorChanged(successors.first))) }
+    }
+
+    /// A live member `peer` was heard from or named: if it lies between us and our successor,
+    /// our successor is wrong. Verify it the way stabilize verifies its successor's
+    /// predecessor (ask it for its neighbours, walking further back if need be) and adopt it.
+    /// Moving to a closer live node never breaks the ring's order, so any source of news will
+    /// do; this is what integrates racing joiners quickly, and mends interleaved rings.
+    func considerCloserSuccessor(_ peer: Peer) {
+        guard phase == .member, !stabilizeInFlight, peer.id != me.id else { return }
+        if let successor = successors.first {
+            guard peer.id.isInOpenInterval(me.id, successor.id) else { return }
+        }
+        guard !isRecentlyDead(peer) else { return }
+        stabilizeInFlight = true
+        sendRequest(.getNeighbors, to: peer.address, peer: peer, retries: 1,
+                    purpose: .stabilizeCandidate(peer, fallback: successors, walked: 0))
     }
 
     /// Tells the first successor we believe we are its predecessor.

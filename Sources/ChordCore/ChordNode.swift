@@ -47,13 +47,14 @@ public final class ChordNode {
     var nextStabilize = Instant(nanoseconds: .max)
     var nextFixFingers = Instant(nanoseconds: .max)
     var nextCheckPredecessor = Instant(nanoseconds: .max)
-    var nextReunion = Instant(nanoseconds: .max)
+    var nextSuccessorCheck = Instant(nanoseconds: .max)
     var armedTimer: Instant?
     var stabilizeInFlight = false
+    var stabilizeDeferred = false
     var fixFingersInFlight = false
     var checkPredecessorInFlight = false
-    /// Peers declared dead, by address, with when: reunion candidates, and entries to skip
-    /// when adopting a neighbour's successor list shortly after.
+    /// Peers declared dead, by address, with when: probed by the successor check (they may be
+    /// across a healed partition), and skipped in a neighbour's stale list shortly after.
     var deadPeers: [NodeAddress: (peer: Peer, since: Instant)] = [:]
     var effects: [Effect] = []
 
@@ -85,9 +86,9 @@ public final class ChordNode {
         case .timer:
             armedTimer = nil
             runDueWork()
-        case .lookup(let target, let token):
+        case .lookup(let target, let token, let confirmOwner):
             if phase == .member {
-                startLookup(target: target, purpose: .client(token: token), confirmOwner: true, contacts: nil)
+                startLookup(target: target, purpose: .client(token: token), confirmOwner: confirmOwner, contacts: nil)
             } else {
                 effects.append(.lookupCompleted(token: token, .failure(.notJoined)))
             }
@@ -125,7 +126,6 @@ public final class ChordNode {
         } else {
             becomeMember()
         }
-        nextReunion = now + jittered(config.reunionInterval)
     }
 
     func becomeMember() {
@@ -133,6 +133,7 @@ public final class ChordNode {
         nextStabilize = now
         nextFixFingers = now + jittered(config.fixFingersInterval)
         nextCheckPredecessor = now + jittered(config.checkPredecessorInterval)
+        nextSuccessorCheck = now + jittered(config.successorCheckInterval)
     }
 
     // MARK: Timers
@@ -164,10 +165,10 @@ public final class ChordNode {
                 nextCheckPredecessor = now + jittered(config.checkPredecessorInterval)
                 checkPredecessor()
             }
-        }
-        if now >= nextReunion {
-            nextReunion = now + jittered(config.reunionInterval)
-            if phase == .member { probeDeadPeer() }
+            if now >= nextSuccessorCheck {
+                nextSuccessorCheck = now + jittered(config.successorCheckInterval)
+                checkSuccessorThroughOthers()
+            }
         }
     }
 
@@ -182,9 +183,8 @@ public final class ChordNode {
         }
         var wake = deadlines.earliest ?? Instant(nanoseconds: .max)
         if phase == .member {
-            wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor)
+            wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor, nextSuccessorCheck)
         }
-        if phase != .idle { wake = min(wake, nextReunion) }
         guard wake.nanoseconds != .max else { return }
         if armedTimer != wake {
             armedTimer = wake
@@ -217,4 +217,11 @@ public struct NodeCounters: Sendable, Equatable {
     public var lookupsFailed = 0
     /// Peers declared dead.
     public var peersDeclaredDead = 0
+}
+
+extension ChordNode {
+    /// Internal state summary for debugging.
+    public var debugState: String {
+        "stabilizeInFlight=\(stabilizeInFlight) pending=\(pending.count) lookups=\(lookups.count) nextStabilize=\(nextStabilize) armed=\(String(describing: armedTimer)) now=\(now)"
+    }
 }

@@ -18,7 +18,7 @@ enum LookupPurpose {
     case client(token: UInt64)
     case fixFinger(index: Int)
     case join
-    case reunion
+    case successorCheck
 }
 
 /// The state of one iterative lookup in progress.

@@ -12,6 +12,9 @@ public enum Message: Sendable, Equatable {
     case getNeighbors
     /// The sender believes it is the receiver's predecessor (Zave's rectify). One-way.
     case notify
+    /// The sender has just joined right after the receiver: it may lie between the receiver
+    /// and its successor, and the receiver should check (as stabilize would). One-way.
+    case announce
     /// One step of an iterative lookup: who owns `target`, or who is closer to it?
     /// Answered with `.nextHop`.
     case findNext(target: Identifier)
@@ -29,7 +32,7 @@ public enum Message: Sendable, Equatable {
     public var isResponse: Bool {
         switch self {
         case .pong, .neighbors, .nextHop: return true
-        case .ping, .getNeighbors, .notify, .findNext: return false
+        case .ping, .getNeighbors, .notify, .announce, .findNext: return false
         }
     }
 
@@ -37,7 +40,7 @@ public enum Message: Sendable, Equatable {
     public var expectsResponse: Bool {
         switch self {
         case .ping, .getNeighbors, .findNext: return true
-        case .notify, .pong, .neighbors, .nextHop: return false
+        case .notify, .announce, .pong, .neighbors, .nextHop: return false
         }
     }
 }

@@ -9,9 +9,11 @@ public struct NodeConfig: Sendable {
     public var fixFingersInterval: Int64 = Nanos.seconds(1)
     /// Mean period of check-predecessor.
     public var checkPredecessorInterval: Int64 = Nanos.seconds(1)
-    /// Mean period of probing one recently-dead peer, which merges rings after a partition.
-    public var reunionInterval: Int64 = Nanos.seconds(10)
-    /// How long a dead peer stays a reunion candidate.
+    /// Mean period of the successor check: looking our own identifier up through a random
+    /// finger or a peer once declared dead, which repairs interleaved rings and merges rings
+    /// after a partition heals.
+    public var successorCheckInterval: Int64 = Nanos.seconds(10)
+    /// How long a dead peer stays a candidate for the successor check.
     public var reunionMemory: Int64 = Nanos.seconds(1800)
     /// Periodic tasks fire at interval × (1 ± jitter), drawn from the node's seeded generator.
     public var jitter = 0.25

@@ -7,7 +7,9 @@ public enum Input: Sendable {
     /// The timer the node last armed has fired.
     case timer
     /// A local caller wants the owner of `target`; answered by `.lookupCompleted(token, ...)`.
-    case lookup(target: Identifier, token: UInt64)
+    /// With `confirmOwner`, the named owner is asked too, so that a dead owner is replaced by
+    /// its live successor before the answer (one more round trip).
+    case lookup(target: Identifier, token: UInt64, confirmOwner: Bool)
 }
 
 /// What a node asks its runner to do: the core's only outputs.
@@ -47,12 +49,15 @@ public struct LookupHop: Sendable, Equatable {
     public let id: Identifier?
     /// Round-trip time of the answer, or nil when the node did not answer in time.
     public let roundTrip: Int64?
+    /// Whether this node was asked to confirm it owns the target (not a routing step).
+    public let confirmsOwner: Bool
 
     /// A hop record.
-    public init(address: NodeAddress, id: Identifier?, roundTrip: Int64?) {
+    public init(address: NodeAddress, id: Identifier?, roundTrip: Int64?, confirmsOwner: Bool = false) {
         self.address = address
         self.id = id
         self.roundTrip = roundTrip
+        self.confirmsOwner = confirmsOwner
     }
 }
 
@@ -66,8 +71,8 @@ public struct LookupResult: Sendable, Equatable {
     public let successors: [Peer]
     /// Every node asked, in order, including ones that did not answer.
     public let hops: [LookupHop]
-    /// Nodes that answered a routing step (the Chord path length).
-    public var answeredHops: Int { hops.filter { $0.roundTrip != nil }.count }
+    /// Nodes that answered a routing step: the Chord path length.
+    public var routingHops: Int { hops.filter { $0.roundTrip != nil && !$0.confirmsOwner }.count }
     /// From the request to the result, in nanoseconds.
     public let elapsed: Int64
 }

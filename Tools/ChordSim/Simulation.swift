@@ -1,0 +1,366 @@
+import ChordCore
+
+/// Runs many Chord cores in one process over a simulated network, deterministically.
+///
+/// Every random draw (latency, loss, duplication, node seeds, scenario choices) comes from
+/// generators derived from one seed, events are ordered by (time, insertion sequence), and no
+/// dictionary is ever iterated, so the same seed replays the same run; `trace` hashes every
+/// event processed to prove it. Ring invariants are checked as the run goes
+/// (`Simulation+Invariants.swift`); the first violation stops the run with its step and time.
+public final class Simulation {
+    /// One simulated host.
+    public struct Host {
+        /// The address it advertises.
+        public let address: NodeAddress
+        /// SHA-1 of that address's text.
+        public let id: Identifier
+        /// The running core, or nil while crashed or not started.
+        public internal(set) var core: ChordNode?
+        /// Whether its core counts as a ring participant (it has joined).
+        public internal(set) var isMember = false
+        var timerGeneration: UInt32 = 0
+
+        /// Whether the host is running.
+        public var isAlive: Bool { core != nil }
+    }
+
+    enum Event {
+        case deliver(node: Int32, from: NodeAddress, Envelope)
+        case timer(node: Int32, generation: UInt32)
+    }
+
+    /// How often the global ring invariants are checked.
+    public enum CheckPolicy: Sendable {
+        /// After every event that changed some node's first successor, or a crash or join.
+        case everyStructuralChange
+        /// At most once per this many simulated nanoseconds, if the structure changed.
+        case periodic(Int64)
+        /// Never (local successor-list checks still run).
+        case off
+    }
+
+    /// The seed everything is drawn from.
+    public let seed: UInt64
+    /// The network's behaviour; may be changed between phases.
+    public var network: NetworkModel
+    /// The configuration given to every node started from now on.
+    public var nodeConfig: NodeConfig
+    /// Every host ever created, by index.
+    public internal(set) var hosts: [Host] = []
+    /// Simulated time.
+    public internal(set) var now = Instant.zero
+    /// Events processed.
+    public internal(set) var steps: UInt64 = 0
+    /// Hash of the event trace.
+    public internal(set) var trace = TraceHash()
+    /// Message counts.
+    public internal(set) var traffic = TrafficCounters()
+    /// Lookup outcomes, judged against the true owner when each lookup finished.
+    public internal(set) var lookups = LookupStatistics()
+    /// Invariant checking policy.
+    public var checkPolicy: CheckPolicy = .everyStructuralChange
+    /// Ring checks run so far.
+    public internal(set) var ringChecks = 0
+    /// Checks that found a member whose successors were all dead (beyond the failure
+    /// assumption of r consecutive failures); not a protocol violation, reported apart.
+    public internal(set) var disconnectedSightings = 0
+    /// Generator for scenario decisions (which node joins through which, and so on).
+    public var scenarioRandom: SeededRandom
+
+    var byAddress: [NodeAddress: Int] = [:]
+    var queue = DeadlineHeap<Event>()
+    var networkRandom: SeededRandom
+    var nodeSeeds: SeededRandom
+    var effects: [Effect] = []
+    /// Partition group of each host; messages between different groups are dropped.
+    var partitionGroups: [UInt8]?
+    var structureChanged = false
+    var lastRingCheck = Instant(nanoseconds: .min)
+    /// Appendages currently skipping a ring member: host -> (its best successor, since when).
+    var appendageViolations: [Int: (successor: Int, since: Instant)] = [:]
+    /// How long an appendage may skip a ring member (a stale join answer) before it counts.
+    public var appendageGrace: Int64 = Nanos.seconds(5)
+    /// How often to re-check while an appendage violation is pending.
+    var appendageRecheck: Int64 = Nanos.milliseconds(250)
+    /// Most appendages seen skipping a ring member at once (all cleared within the grace).
+    public internal(set) var transientAppendageViolations = 0
+    /// Longest time one appendage was seen skipping a ring member, nanoseconds.
+    public internal(set) var longestAppendageSkip: Int64 = 0
+    /// Live members sorted by identifier: the ground truth for owners and exactness.
+    var members = MemberIndex()
+    var outstandingLookups: [UInt64: OutstandingLookup] = [:]
+    var nextLookupToken: UInt64 = 1
+    /// Hosts whose inputs and effects are printed (debugging aid; empty in normal runs).
+    public var watched: Set<Int> = []
+
+    /// A simulation whose every draw follows from `seed`.
+    public init(seed: UInt64, network: NetworkModel = NetworkModel(), nodeConfig: NodeConfig = NodeConfig()) {
+        self.seed = seed
+        self.network = network
+        self.nodeConfig = nodeConfig
+        var root = SeededRandom(seed: seed)
+        networkRandom = root.fork()
+        nodeSeeds = root.fork()
+        scenarioRandom = root.fork()
+        trace.mix(seed)
+    }
+
+    // MARK: Hosts
+
+    /// Creates a host at the next free simulated address (10.x.y.z:4000); returns its index.
+    @discardableResult
+    public func addHost() -> Int {
+        let index = hosts.count
+        let address = NodeAddress(ipv4: 0x0A00_0000 | UInt32(index + 1), port: 4000)
+        hosts.append(Host(address: address, id: Identifier.forNode(advertising: address.description)))
+        byAddress[address] = index
+        return index
+    }
+
+    /// Starts the host's core: a new ring when `bootstrap` is nil, else a join through it.
+    public func start(_ index: Int, bootstrap: Int?) {
+        precondition(hosts[index].core == nil, "host \(index) is already running")
+        let core = ChordNode(address: hosts[index].address, config: nodeConfig, seed: nodeSeeds.next())
+        hosts[index].core = core
+        hosts[index].isMember = false
+        trace.mix(0xA11 ^ UInt64(index) << 8)
+        handle(index, .start(bootstrap: bootstrap.map { hosts[$0].address }))
+    }
+
+    /// Crashes a host: its state is gone, messages to it vanish.
+    public func crash(_ index: Int) {
+        guard hosts[index].core != nil else { return }
+        hosts[index].core = nil
+        hosts[index].timerGeneration &+= 1
+        if hosts[index].isMember {
+            hosts[index].isMember = false
+            members.remove(hosts[index].id)
+        }
+        structureChanged = true
+        trace.mix(0xDEAD ^ UInt64(index) << 16)
+    }
+
+    /// Splits hosts into groups that cannot reach each other (`groupOf(index)`).
+    public func partition(_ groupOf: (Int) -> UInt8) {
+        partitionGroups = hosts.indices.map(groupOf)
+        trace.mix(0x5117)
+    }
+
+    /// Heals any partition.
+    public func heal() {
+        partitionGroups = nil
+        structureChanged = true
+        trace.mix(0x4EA1)
+    }
+
+    /// Whether a partition is in force.
+    public var isPartitioned: Bool { partitionGroups != nil }
+
+    /// Indices of running hosts that have joined, in identifier order.
+    public var memberIndices: [Int] { members.entries.map(\.host) }
+
+    /// Indices of running hosts.
+    public var liveIndices: [Int] { hosts.indices.filter { hosts[$0].isAlive } }
+
+    // MARK: Running
+
+    /// Processes events until simulated time `end` (inclusive), checking invariants.
+    public func run(until end: Instant) throws(InvariantViolation) {
+        while let next = queue.earliest, next <= end {
+            let (time, event) = queue.popEarliest()!
+            now = time
+            switch event {
+            case .deliver(let node, let source, let envelope):
+                let index = Int(node)
+                guard hosts[index].core != nil else {
+                    traffic.toCrashedHosts += 1
+                    continue
+                }
+                steps += 1
+                trace.mix(UInt64(bitPattern: time.nanoseconds))
+                trace.mix(UInt64(index) << 32 | UInt64(Self.kind(of: envelope.message)))
+                trace.mix(envelope.requestID)
+                traffic.delivered += 1
+                handle(index, .received(envelope, from: source))
+                try afterEvent(index)
+            case .timer(let node, let generation):
+                let index = Int(node)
+                guard hosts[index].core != nil, hosts[index].timerGeneration == generation else { continue }
+                steps += 1
+                trace.mix(UInt64(bitPattern: time.nanoseconds))
+                trace.mix(UInt64(index) << 32 | 0xFF)
+                handle(index, .timer)
+                try afterEvent(index)
+            }
+        }
+        now = max(now, end)
+        try checkRingIfDue(force: false)
+    }
+
+    /// Runs for `duration` more simulated nanoseconds.
+    public func run(for duration: Int64) throws(InvariantViolation) {
+        try run(until: now + duration)
+    }
+
+    /// Asks host `index` to look `target` up; the outcome is judged when it completes.
+    public func issueLookup(from index: Int, target: Identifier, confirmOwner: Bool) {
+        guard hosts[index].core != nil else { return }
+        let token = nextLookupToken
+        nextLookupToken += 1
+        outstandingLookups[token] = OutstandingLookup(host: index, target: target, issued: now)
+        lookups.issued += 1
+        handle(index, .lookup(target: target, token: token, confirmOwner: confirmOwner))
+    }
+
+    func handle(_ index: Int, _ input: Input) {
+        guard let core = hosts[index].core else { return }
+        effects.removeAll(keepingCapacity: true)
+        core.handle(input, now: now, into: &effects)
+        if watched.contains(index) {
+            print("[\(now.seconds)] host \(index) \(core.me) <- \(input)")
+            for effect in effects { print("      -> \(effect)") }
+            print("      state: succ=\(core.successors.map(\.description)) pred=\(core.predecessor?.description ?? "-")")
+        }
+        if !hosts[index].isMember && core.phase == .member {
+            hosts[index].isMember = true
+            members.insert(hosts[index].id, host: index)
+            structureChanged = true
+        }
+        for effect in effects {
+            switch effect {
+            case .send(let envelope, let destination):
+                send(envelope, from: index, to: destination)
+            case .armTimer(let instant):
+                hosts[index].timerGeneration &+= 1
+                queue.insert(.timer(node: Int32(index), generation: hosts[index].timerGeneration), at: max(instant, now))
+            case .lookupCompleted(let token, let outcome):
+                judgeLookup(token: token, outcome: outcome)
+            case .event(let event):
+                switch event {
+                case .successorChanged, .joined, .peerReturned: structureChanged = true
+                default: break
+                }
+            }
+        }
+    }
+
+    private func send(_ envelope: Envelope, from index: Int, to destination: NodeAddress) {
+        traffic.sent += 1
+        guard let target = byAddress[destination] else {
+            traffic.undeliverable += 1
+            return
+        }
+        if let groups = partitionGroups, groups[index] != groups[target] {
+            traffic.partitioned += 1
+            return
+        }
+        if network.lossRate > 0 && networkRandom.nextUnit() < network.lossRate {
+            traffic.lost += 1
+            return
+        }
+        let source = hosts[index].address
+        queue.insert(.deliver(node: Int32(target), from: source, envelope), at: now + network.latency(&networkRandom))
+        if network.duplicateRate > 0 && networkRandom.nextUnit() < network.duplicateRate {
+            traffic.duplicated += 1
+            queue.insert(.deliver(node: Int32(target), from: source, envelope), at: now + network.latency(&networkRandom))
+        }
+    }
+
+    private func afterEvent(_ index: Int) throws(InvariantViolation) {
+        if let core = hosts[index].core, let problem = Self.successorListProblem(core) {
+            throw violation("host \(index) \(core.me): \(problem)")
+        }
+        try checkRingIfDue(force: false)
+    }
+
+    func violation(_ message: String) -> InvariantViolation {
+        InvariantViolation(seed: seed, step: steps, time: now, message: message)
+    }
+
+    static func kind(of message: Message) -> UInt8 {
+        switch message {
+        case .ping: return 1
+        case .getNeighbors: return 2
+        case .notify: return 3
+        case .findNext: return 4
+        case .pong: return 5
+        case .neighbors: return 6
+        case .nextHop: return 7
+        case .announce: return 8
+        }
+    }
+}
+
+/// A broken invariant: which seed, at which step and simulated time, and what.
+public struct InvariantViolation: Error, Sendable, CustomStringConvertible {
+    /// The run's seed (replays it).
+    public let seed: UInt64
+    /// Events processed when it was found.
+    public let step: UInt64
+    /// Simulated time when it was found.
+    public let time: Instant
+    /// What is wrong.
+    public let message: String
+
+    public var description: String {
+        "invariant violated (seed \(seed), step \(step), t=\(time.seconds)s): \(message)"
+    }
+}
+
+/// Datagram counts of a simulation.
+public struct TrafficCounters: Sendable {
+    /// Sent by some node.
+    public var sent = 0
+    /// Handed to a live node.
+    public var delivered = 0
+    /// Dropped by the loss model.
+    public var lost = 0
+    /// Delivered twice by the duplication model.
+    public var duplicated = 0
+    /// Dropped between partition groups.
+    public var partitioned = 0
+    /// Arrived at a crashed host.
+    public var toCrashedHosts = 0
+    /// Addressed to no host at all.
+    public var undeliverable = 0
+}
+
+/// Live members sorted by identifier, with their host indices.
+struct MemberIndex {
+    struct Entry {
+        let id: Identifier
+        let host: Int
+    }
+
+    private(set) var entries: [Entry] = []
+
+    var count: Int { entries.count }
+
+    /// Index of the first entry with id >= `id` (entries.count when none).
+    func lowerBound(_ id: Identifier) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    mutating func insert(_ id: Identifier, host: Int) {
+        let position = lowerBound(id)
+        if position < entries.count && entries[position].id == id { return }
+        entries.insert(Entry(id: id, host: host), at: position)
+    }
+
+    mutating func remove(_ id: Identifier) {
+        let position = lowerBound(id)
+        if position < entries.count && entries[position].id == id { entries.remove(at: position) }
+    }
+
+    /// The member responsible for `id`: the first at or after it, wrapping.
+    func owner(of id: Identifier) -> Entry? {
+        guard !entries.isEmpty else { return nil }
+        let position = lowerBound(id)
+        return entries[position == entries.count ? 0 : position]
+    }
+}
