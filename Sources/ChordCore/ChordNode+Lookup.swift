@@ -37,7 +37,7 @@ extension ChordNode {
 
     /// Sends the next request of a lookup, or waits to restart, or fails it.
     private func askNext(_ lookupID: UInt64) {
-        guard var lookup = lookups[lookupID] else { return }
+        guard var lookup = lookups[lookupID], lookup.inFlight == 0 else { return }
         if lookup.hops.count >= config.maximumLookupHops {
             finishLookup(lookupID, .failure(.hopLimit))
             return
@@ -57,10 +57,15 @@ extension ChordNode {
             return
         }
         lookup.asked.append(contact.address)
+        lookup.inFlight += 1
         lookups[lookupID] = lookup
         let peer = contact.id.map { Peer(id: $0, address: contact.address) }
-        sendRequest(.findNext(target: lookup.target), to: contact.address, peer: peer, retries: 0,
-                    purpose: .lookupHop(lookupID: lookupID))
+        // A routing hop is not retried (the lookup routes around it, still listening for a late
+        // answer); a confirmation is retried once, because a named owner is most likely alive
+        // and must not lose a race against its successor.
+        let confirming = lookup.ownerCandidates != nil
+        sendRequest(.findNext(target: lookup.target), to: contact.address, peer: peer, retries: confirming ? 1 : 0,
+                    purpose: .lookupHop(lookupID: lookupID, confirmsOwner: confirming))
     }
 
     private func scheduleRestart(_ lookupID: UInt64, _ lookup: inout Lookup) {
@@ -83,29 +88,30 @@ extension ChordNode {
         beginRouting(lookupID)
     }
 
-    /// A node answered a step of the lookup.
+    /// A node answered a step of the lookup, perhaps after the lookup moved on (`late`).
+    /// `confirmsOwner` says whether the request asked a named owner to confirm.
     func lookupAnswered(_ lookupID: UInt64, by responder: Peer?, address: NodeAddress, step: LookupStep,
-                        roundTrip: Int64) {
+                        roundTrip: Int64, late: Bool, confirmsOwner: Bool) {
         guard var lookup = lookups[lookupID] else { return }
-        lookup.hops.append(LookupHop(address: address, id: responder?.id, roundTrip: roundTrip,
-                                     confirmsOwner: lookup.ownerCandidates != nil))
+        let hop = LookupHop(address: address, id: responder?.id, roundTrip: roundTrip, confirmsOwner: confirmsOwner)
+        if late, let index = lookup.hops.lastIndex(where: { $0.address == address && $0.roundTrip == nil }) {
+            lookup.hops[index] = hop
+        } else {
+            lookup.hops.append(hop)
+        }
+        if !late { lookup.inFlight -= 1 }
         switch step {
         case .owner(let peers), .closer(let peers):
             for peer in peers { considerCloserSuccessor(peer) }
         }
-        if let owners = lookup.ownerCandidates, let confirmed = owners.first {
-            // Confirmation: the named owner is alive. If it names a different owner, follow
-            // that; otherwise it is the owner (the naming node's view of the range stands).
-            if case .owner(let list) = step, let first = list.first, first != confirmed, first.id != me.id {
-                lookup.ownerCandidates = list
-                lookups[lookupID] = lookup
-                askNext(lookupID)
-                return
-            }
-            var replicas = Array(owners.dropFirst())
-            if case .owner(let list) = step, list.first == confirmed { replicas = Array(list.dropFirst()) }
+        if confirmsOwner {
+            confirmationAnswered(lookupID, lookup, by: responder, step: step)
+            return
+        }
+        guard lookup.ownerCandidates == nil else {
+            // A routing answer that came after another step already named the owner.
             lookups[lookupID] = lookup
-            completeLookup(lookupID, owner: confirmed, successors: replicas)
+            askNext(lookupID)
             return
         }
         switch step {
@@ -120,6 +126,37 @@ extension ChordNode {
             lookups[lookupID] = lookup
             askNext(lookupID)
         }
+    }
+
+    /// A named owner answered the confirmation request: it is alive. If it names a different
+    /// owner, follow that; otherwise it is the owner (the naming node's view of the range
+    /// stands even if this node's predecessor pointer is stale).
+    private func confirmationAnswered(_ lookupID: UInt64, _ lookup: Lookup, by responder: Peer?, step: LookupStep) {
+        var lookup = lookup
+        guard let responder, let owners = lookup.ownerCandidates ?? (lookup.abandonedOwners.isEmpty ? nil : []),
+              owners.first == responder || lookup.abandonedOwners.contains(responder) else {
+            lookups[lookupID] = lookup
+            askNext(lookupID)
+            return
+        }
+        if owners.first == responder, case .owner(let list) = step, let first = list.first,
+           first != responder, first.id != me.id {
+            lookup.ownerCandidates = list
+            lookups[lookupID] = lookup
+            askNext(lookupID)
+            return
+        }
+        // The current candidate, or one given up on that answered late (it ranks before the
+        // candidates still being tried).
+        lookups[lookupID] = lookup
+        completeLookup(lookupID, owner: responder,
+                       successors: Self.replicas(of: responder, in: step, else: owners.filter { $0 != responder }))
+    }
+
+    /// The owner's successors: from its own answer when it names itself first, else `fallback`.
+    private static func replicas(of owner: Peer, in step: LookupStep, else fallback: [Peer]) -> [Peer] {
+        if case .owner(let list) = step, list.first == owner { return Array(list.dropFirst()) }
+        return fallback.filter { $0 != owner }
     }
 
     /// A routing step (remote or local) named the owner and its successors.
@@ -139,12 +176,13 @@ extension ChordNode {
         askNext(lookupID)
     }
 
-    /// A node asked during the lookup stayed silent.
-    func lookupHopTimedOut(_ lookupID: UInt64, address: NodeAddress, id: Identifier?) {
+    /// A node asked during the lookup stayed silent past its timeout.
+    func lookupHopTimedOut(_ lookupID: UInt64, address: NodeAddress, id: Identifier?, confirmsOwner: Bool) {
         guard var lookup = lookups[lookupID] else { return }
-        lookup.hops.append(LookupHop(address: address, id: id, roundTrip: nil, confirmsOwner: lookup.ownerCandidates != nil))
-        if var owners = lookup.ownerCandidates {
-            owners.removeFirst()
+        lookup.inFlight -= 1
+        lookup.hops.append(LookupHop(address: address, id: id, roundTrip: nil, confirmsOwner: confirmsOwner))
+        if confirmsOwner, var owners = lookup.ownerCandidates, owners.first?.address == address {
+            lookup.abandonedOwners.append(owners.removeFirst())
             lookup.ownerCandidates = owners.isEmpty ? nil : owners
             if owners.isEmpty {
                 scheduleRestart(lookupID, &lookup)

@@ -6,7 +6,7 @@ enum RPCPurpose {
     case stabilizeSuccessor(Peer)
     case stabilizeCandidate(Peer, fallback: [Peer], walked: Int)
     case checkPredecessor(Peer)
-    case lookupHop(lookupID: UInt64)
+    case lookupHop(lookupID: UInt64, confirmsOwner: Bool)
     case joinWalk(Peer, fallback: [Peer], steps: Int)
 }
 
@@ -21,6 +21,9 @@ struct PendingRPC {
     var retriesLeft: Int
     var transmissions: Int
     var purpose: RPCPurpose
+    /// A lookup hop whose deadline passed: the lookup has moved on, but an answer that
+    /// still arrives before the second deadline is used.
+    var late = false
 }
 
 /// Things the node's deadline heap can hold.
@@ -110,6 +113,8 @@ extension ChordNode {
         counters.responsesMatched += 1
         if rpc.transmissions == 1 {
             roundTrips.record(sample: now - rpc.firstSent, for: source)
+        } else {
+            roundTrips.heardFrom(source)
         }
         let roundTrip = now - rpc.firstSent
         switch rpc.purpose {
@@ -124,9 +129,10 @@ extension ChordNode {
         case .joinWalk(let candidate, _, let steps):
             guard case .neighbors(let predecessor, let list) = envelope.message else { return }
             joinWalkHeard(from: candidate, predecessor: predecessor, list: list, steps: steps)
-        case .lookupHop(let lookupID):
+        case .lookupHop(let lookupID, let confirmsOwner):
             guard case .nextHop(let step) = envelope.message else { return }
-            lookupAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, step: step, roundTrip: roundTrip)
+            lookupAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, step: step, roundTrip: roundTrip,
+                           late: rpc.late, confirmsOwner: confirmsOwner)
         }
     }
 
@@ -143,6 +149,15 @@ extension ChordNode {
     /// A request's deadline passed: retransmit, or give up and report the failure.
     func rpcDeadlinePassed(_ requestID: UInt64) {
         guard var rpc = pending[requestID] else { return }
+        if case .lookupHop(let lookupID, confirmsOwner: false) = rpc.purpose, !rpc.late {
+            // Route around a slow routing hop at once, but keep listening for its answer.
+            rpc.late = true
+            rpc.deadline = now + 2 * rpc.timeout
+            pending[requestID] = rpc
+            deadlines.insert(.rpc(requestID), at: rpc.deadline)
+            lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id, confirmsOwner: false)
+            return
+        }
         if rpc.retriesLeft > 0 {
             rpc.retriesLeft -= 1
             rpc.transmissions += 1
@@ -169,9 +184,9 @@ extension ChordNode {
             declareDead(old)
         case .joinWalk(_, let fallback, let steps):
             joinWalkTimedOut(fallback: fallback, steps: steps)
-        case .lookupHop(let lookupID):
+        case .lookupHop(let lookupID, let confirmsOwner):
             if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
-            lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id)
+            if confirmsOwner { lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id, confirmsOwner: true) }
         }
     }
 

@@ -25,8 +25,10 @@ enum LookupPurpose {
 ///
 /// The originator asks one node at a time. Routing candidates must lie strictly between the
 /// furthest node that answered (`progress`) and the target, so every answer moves forward and
-/// no lookup can loop. A silent node is skipped for the next candidate; when none is left the
-/// lookup starts over from the originator's own table after a short delay, until its deadline.
+/// no lookup can loop. A node silent past its timeout is skipped for the next candidate at once,
+/// but its answer is still used if it comes late (a timeout is often a slow reply, not a dead
+/// node). When no candidate is left the lookup starts over from the originator's own table
+/// after a short delay, until its deadline.
 /// With `confirmOwner`, the named owner is asked too, so a dead owner is replaced by the next
 /// live successor before the lookup reports.
 struct Lookup {
@@ -43,7 +45,11 @@ struct Lookup {
     var progress: Identifier
     /// The owner named by a routing step and its successors, while confirming.
     var ownerCandidates: [Peer]?
+    /// Named owners that did not confirm in time; a late answer from one still confirms it.
+    var abandonedOwners: [Peer] = []
     var waitingForRestart = false
+    /// Requests out whose deadline has not passed (late ones do not count).
+    var inFlight = 0
 
     init(target: Identifier, purpose: LookupPurpose, confirmOwner: Bool, initialContacts: [Contact]?,
          started: Instant, deadline: Instant, origin: Identifier) {

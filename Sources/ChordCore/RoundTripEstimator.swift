@@ -31,14 +31,19 @@ struct RoundTripEstimator {
     /// Feeds a round-trip sample (only from requests that were not retransmitted: Karn).
     mutating func record(sample: Int64, for address: NodeAddress) {
         let sample = max(sample, 1)
+        let pooledBeforeSample = pooled
         Self.update(&pooled, with: sample)
         if var estimate = estimates[address] {
             Self.update(&estimate, with: sample)
             estimate.consecutiveTimeouts = 0
             estimates[address] = estimate
         } else {
+            // A first sample says little about a peer's variance: start from the pooled
+            // estimate and let samples pull it towards the peer's own.
             if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
-            estimates[address] = Estimate(smoothed: sample, variance: sample / 2)
+            var estimate = Estimate(smoothed: pooledBeforeSample.smoothed, variance: pooledBeforeSample.variance)
+            Self.update(&estimate, with: sample)
+            estimates[address] = estimate
         }
     }
 

@@ -47,6 +47,10 @@ extension Simulation {
         switch outcome {
         case .success(let result):
             lookups.completed += 1
+            if result.routingHops > 20, debugLongLookups {
+                print("LONG lookup from \(hosts[lookup.host].id.shortHex()) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex())")
+                for hop in result.hops { print("   \(hop.id?.shortHex() ?? "?") rtt=\(hop.roundTrip.map { String($0 / 1_000_000) } ?? "-")") }
+            }
             lookups.routingHops.append(result.routingHops)
             lookups.confirmationHops += result.hops.filter(\.confirmsOwner).count
             lookups.silentHops += result.hops.filter { $0.roundTrip == nil }.count
@@ -56,6 +60,10 @@ extension Simulation {
                 lookups.correct += 1
             } else {
                 lookups.wrongOwner += 1
+                if debugLongLookups {
+                    print("WRONG lookup from \(hosts[lookup.host].id.shortHex()) at t=\(now.seconds) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex()) (alive: \(byAddress[result.owner.address].map { hosts[$0].isAlive } ?? false)) truth \(truth.map { $0.id.shortHex() } ?? "-") successors \(result.successors.prefix(3).map { $0.id.shortHex() })")
+                    for hop in result.hops { print("   \(hop.id?.shortHex() ?? "?") rtt=\(hop.roundTrip.map { String($0 / 1_000_000) } ?? "-") confirm=\(hop.confirmsOwner)") }
+                }
             }
             trace.mix(UInt64(result.routingHops))
         case .failure(.timedOut):

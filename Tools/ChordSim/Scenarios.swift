@@ -15,7 +15,10 @@ public enum Scenario: String, CaseIterable, Sendable {
         let simulation = Simulation(seed: settings.seed, network: settings.network, nodeConfig: settings.nodeConfig)
         simulation.checkPolicy = settings.checkPolicy
         simulation.appendageGrace = settings.appendageGrace ?? 30 * settings.stabilizeInterval
-        if let watch = settings.watch { simulation.watched = watch }
+        if let watch = settings.watch {
+            simulation.watched = watch
+            simulation.debugLongLookups = true
+        }
         var report = ScenarioReport(scenario: rawValue, seed: settings.seed)
         do {
             switch self {

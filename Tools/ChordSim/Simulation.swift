@@ -92,6 +92,8 @@ public final class Simulation {
     var nextLookupToken: UInt64 = 1
     /// Hosts whose inputs and effects are printed (debugging aid; empty in normal runs).
     public var watched: Set<Int> = []
+    /// Print lookups that took more than 20 routing hops (debugging aid).
+    public var debugLongLookups = false
 
     /// A simulation whose every draw follows from `seed`.
     public init(seed: UInt64, network: NetworkModel = NetworkModel(), nodeConfig: NodeConfig = NodeConfig()) {
