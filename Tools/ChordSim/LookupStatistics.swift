@@ -24,6 +24,8 @@ public struct LookupStatistics: Sendable {
     public var failedHopLimit = 0
     /// Lookups refused because the issuing node had not joined.
     public var failedNotJoined = 0
+    /// Lookups whose issuing node crashed before they finished.
+    public var issuerCrashed = 0
     /// Routing hops of each completed lookup.
     public var routingHops: [Int] = []
     /// Confirmation hops of each completed lookup.
@@ -78,10 +80,4 @@ extension Simulation {
     /// Lookups still outstanding whose issuer is alive (a hung lookup would stay here).
     public var lookupsInFlight: Int { outstandingLookups.count }
 
-    /// Drops outstanding lookups whose issuing host crashed (they can never finish).
-    public func forgetLookupsOfCrashedHosts() -> Int {
-        let dead = outstandingLookups.filter { hosts[$0.value.host].core == nil }.map(\.key)
-        for token in dead { outstandingLookups.removeValue(forKey: token) }
-        return dead.count
-    }
 }

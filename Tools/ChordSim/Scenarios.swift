@@ -207,7 +207,6 @@ public enum Scenario: String, CaseIterable, Sendable {
         }
         // Let every lookup issued so far finish or fail: their deadline is 5 s.
         try simulation.run(for: simulation.nodeConfig.lookupDeadline + Nanos.seconds(5))
-        _ = simulation.forgetLookupsOfCrashedHosts()
         let stats = simulation.lookups
         report.add("nodes", .int(settings.nodes))
         report.add("crashed", .int(crashCount))
@@ -262,7 +261,6 @@ public enum Scenario: String, CaseIterable, Sendable {
         }
         let exactAfter = try runUntilExact(simulation, limit: churnEnd + settings.convergenceLimit)
         try simulation.run(for: simulation.nodeConfig.lookupDeadline + Nanos.seconds(1))
-        _ = simulation.forgetLookupsOfCrashedHosts()
         let stats = simulation.lookups
         let finished = stats.finished
         report.add("nodes", .int(settings.nodes))
@@ -300,7 +298,10 @@ public enum Scenario: String, CaseIterable, Sendable {
         report.add("partition_s", .number(seconds(settings.duration)))
         report.add("exact_after_heal_s", exactAfter.map { .number(seconds($0 - healAt)) } ?? .text("not within limit"))
         report.require(exactAfter != nil, "ring not one exact ring within \(seconds(settings.convergenceLimit)) s after healing: \(simulation.exactness())")
-        if exactAfter != nil { try simulation.checkRingIfDue(force: true) }
+        if exactAfter != nil {
+            simulation.ringsMerged()
+            try simulation.checkRingIfDue(force: true)
+        }
     }
 }
 

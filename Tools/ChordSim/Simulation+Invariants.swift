@@ -14,7 +14,8 @@ import ChordCore
 ///   until its next stabilize. Such a violation must clear within `appendageGrace`; one that
 ///   persists (the stuck interleaved rings the original Chord can fall into) fails the run.
 /// While a partition is in force, only the local checks run (each side is its own ring by
-/// design); reunion afterwards is a liveness property, checked by `isExact`.
+/// design). After it heals, several rings are allowed until they have merged (each must be
+/// ordered); reunion itself is a liveness property, checked by `isExact`.
 extension Simulation {
     /// What is wrong with a core's successor list, or nil.
     static func successorListProblem(_ core: ChordNode) -> String? {
@@ -99,19 +100,20 @@ extension Simulation {
             }
             for node in path { state[node] = 2 }
         }
-        if cycles.count != 1 {
+        if cycles.count != 1 && !(allowSeveralRings && cycles.count > 1) {
             let sizes = cycles.map(\.count).sorted(by: >).prefix(5).map(String.init).joined(separator: ", ")
             return "\(cycles.count) rings among \(memberHosts.count) members (sizes \(sizes))"
         }
-        let ring = cycles[0]
-        if ring.count > 1 {
+        for ring in cycles where ring.count > 1 {
             var descents = 0
             for (position, node) in ring.enumerated() {
                 let successor = ring[(position + 1) % ring.count]
                 if memberHosts[successor].id < memberHosts[node].id { descents += 1 }
             }
-            if descents != 1 { return "the ring is not ordered: it wraps \(descents) times round the identifier space" }
+            if descents != 1 { return "a ring of \(ring.count) is not ordered: it wraps \(descents) times round the identifier space" }
         }
+        guard cycles.count == 1 else { return nil }  // rings still merging after a partition
+        let ring = cycles[0]
         // No ring member lies strictly between any member (on the ring or an appendage) and its
         // best successor. Members are numbered in identifier order, so the ring's members sorted
         // by number are in identifier order; the nearest ring member after a node is found by

@@ -75,6 +75,7 @@ public final class Simulation {
     /// Partition group of each host; messages between different groups are dropped.
     var partitionGroups: [UInt8]?
     var structureChanged = false
+    var allowSeveralRings = false
     var lastRingCheck = Instant(nanoseconds: .min)
     /// Appendages currently skipping a ring member: host -> (its best successor, since when).
     var appendageViolations: [Int: (successor: Int, since: Instant)] = [:]
@@ -134,6 +135,10 @@ public final class Simulation {
         guard hosts[index].core != nil else { return }
         hosts[index].core = nil
         hosts[index].timerGeneration &+= 1
+        // Its lookups die with it (a restart on the same address is a new incarnation).
+        let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key)
+        for token in orphaned { outstandingLookups.removeValue(forKey: token) }
+        lookups.issuerCrashed += orphaned.count
         if hosts[index].isMember {
             hosts[index].isMember = false
             members.remove(hosts[index].id)
@@ -148,11 +153,19 @@ public final class Simulation {
         trace.mix(0x5117)
     }
 
-    /// Heals any partition.
+    /// Heals any partition. Until `ringsMerged()` is called, several (ordered) rings are
+    /// allowed: the sides need some time to find each other.
     public func heal() {
         partitionGroups = nil
+        allowSeveralRings = true
         structureChanged = true
         trace.mix(0x4EA1)
+    }
+
+    /// The rings that formed during a partition have merged: from now on exactly one ring.
+    public func ringsMerged() {
+        allowSeveralRings = false
+        structureChanged = true
     }
 
     /// Whether a partition is in force.
