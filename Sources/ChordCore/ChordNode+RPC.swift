@@ -65,7 +65,7 @@ extension ChordNode {
     func receive(_ envelope: Envelope, from source: NodeAddress) {
         if let sender = envelope.sender, sender.address == source {
             roundTrips.heardFrom(source)
-            if let dead = deadPeers.removeValue(forKey: source) {
+            if !deadPeers.isEmpty, let dead = deadPeers.removeValue(forKey: source) {
                 effects.append(.event(.peerReturned(dead.peer)))
             }
         }

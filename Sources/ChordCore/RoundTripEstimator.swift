@@ -7,10 +7,11 @@ struct RoundTripEstimator {
     struct Estimate {
         var smoothed: Int64
         var variance: Int64
-        var consecutiveTimeouts = 0
     }
 
     private(set) var estimates: [NodeAddress: Estimate] = [:]
+    /// Consecutive unanswered requests, only for peers that have some (usually none).
+    private var silence: [NodeAddress: Int] = [:]
     private var pooled: Estimate
     private let minimum: Int64
     private let maximum: Int64
@@ -33,9 +34,9 @@ struct RoundTripEstimator {
         let sample = max(sample, 1)
         let pooledBeforeSample = pooled
         Self.update(&pooled, with: sample)
+        heardFrom(address)
         if var estimate = estimates[address] {
             Self.update(&estimate, with: sample)
-            estimate.consecutiveTimeouts = 0
             estimates[address] = estimate
         } else {
             // A first sample says little about a peer's variance: start from the pooled
@@ -48,25 +49,21 @@ struct RoundTripEstimator {
     }
 
     /// Notes that `address` answered something (resets its suspicion count).
+    @inline(__always)
     mutating func heardFrom(_ address: NodeAddress) {
-        if estimates[address]?.consecutiveTimeouts != 0 {
-            estimates[address]?.consecutiveTimeouts = 0
-        }
+        if !silence.isEmpty { silence.removeValue(forKey: address) }
     }
 
     /// Notes an unanswered request; returns the consecutive count.
     mutating func recordTimeout(for address: NodeAddress) -> Int {
-        if estimates[address] == nil {
-            if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
-            estimates[address] = Estimate(smoothed: pooled.smoothed, variance: pooled.variance)
-        }
-        estimates[address]!.consecutiveTimeouts += 1
-        return estimates[address]!.consecutiveTimeouts
+        if silence.count >= capacity { silence.removeAll(keepingCapacity: true) }
+        silence[address, default: 0] += 1
+        return silence[address]!
     }
 
     /// Forgets a peer's suspicion count (it was declared dead and removed).
     mutating func forgetSuspicion(of address: NodeAddress) {
-        estimates[address]?.consecutiveTimeouts = 0
+        silence.removeValue(forKey: address)
     }
 
     private static func update(_ estimate: inout Estimate, with sample: Int64) {

@@ -63,7 +63,7 @@ extension Simulation {
             } else {
                 lookups.wrongOwner += 1
                 if debugLongLookups {
-                    print("WRONG lookup from \(hosts[lookup.host].id.shortHex()) at t=\(now.seconds) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex()) (alive: \(byAddress[result.owner.address].map { hosts[$0].isAlive } ?? false)) truth \(truth.map { $0.id.shortHex() } ?? "-") successors \(result.successors.prefix(3).map { $0.id.shortHex() })")
+                    print("WRONG lookup from \(hosts[lookup.host].id.shortHex()) at t=\(now.seconds) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex()) (alive: \(hostIndex(of: result.owner.address).map { hosts[$0].isAlive } ?? false)) truth \(truth.map { $0.id.shortHex() } ?? "-") successors \(result.successors.prefix(3).map { $0.id.shortHex() })")
                     for hop in result.hops { print("   \(hop.id?.shortHex() ?? "?") rtt=\(hop.roundTrip.map { String($0 / 1_000_000) } ?? "-") confirm=\(hop.confirmsOwner)") }
                 }
             }

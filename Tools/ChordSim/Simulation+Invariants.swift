@@ -58,7 +58,7 @@ extension Simulation {
         guard let core = hosts[host].core else { return nil }
         if core.successors.isEmpty { return host }
         for peer in core.successors {
-            if let index = byAddress[peer.address], hosts[index].isMember, hosts[index].id == peer.id {
+            if let index = hostIndex(of: peer.address), hosts[index].isMember, hosts[index].id == peer.id {
                 return index
             }
         }

@@ -24,9 +24,18 @@ public final class Simulation {
         public var isAlive: Bool { core != nil }
     }
 
+    /// A queue entry, kept small so the heap moves little memory: a delivery names a slot in
+    /// `datagrams` where the envelope waits.
     enum Event {
-        case deliver(node: Int32, from: NodeAddress, Envelope)
+        case deliver(slot: Int32)
         case timer(node: Int32, generation: UInt32)
+    }
+
+    /// A datagram on its way.
+    struct Datagram {
+        var node: Int32
+        var source: NodeAddress
+        var envelope: Envelope
     }
 
     /// How often the global ring invariants are checked.
@@ -67,8 +76,9 @@ public final class Simulation {
     /// Generator for scenario decisions (which node joins through which, and so on).
     public var scenarioRandom: SeededRandom
 
-    var byAddress: [NodeAddress: Int] = [:]
     var queue = DeadlineHeap<Event>()
+    var datagrams: [Datagram?] = []
+    var freeDatagramSlots: [Int32] = []
     var networkRandom: SeededRandom
     var nodeSeeds: SeededRandom
     var effects: [Effect] = []
@@ -114,10 +124,21 @@ public final class Simulation {
     @discardableResult
     public func addHost() -> Int {
         let index = hosts.count
-        let address = NodeAddress(ipv4: 0x0A00_0000 | UInt32(index + 1), port: 4000)
-        hosts.append(Host(address: address, id: Identifier.forNode(advertising: address.description)))
-        byAddress[address] = index
+        hosts.append(Host(address: Self.address(ofHost: index), id: Identifier.forNode(advertising: Self.address(ofHost: index).description)))
         return index
+    }
+
+    /// Host i lives at 10.0.0.0 + i + 1, port 4000.
+    static func address(ofHost index: Int) -> NodeAddress {
+        NodeAddress(ipv4: 0x0A00_0000 | UInt32(index + 1), port: 4000)
+    }
+
+    /// The host at `address`, if any (addresses are assigned in order, so no lookup table).
+    @inline(__always)
+    func hostIndex(of address: NodeAddress) -> Int? {
+        guard address.family == .ipv4, address.port == 4000 else { return nil }
+        let index = Int(address.lowBits) - 0x0A00_0001
+        return index >= 0 && index < hosts.count ? index : nil
     }
 
     /// Starts the host's core: a new ring when `bootstrap` is nil, else a join through it.
@@ -185,8 +206,11 @@ public final class Simulation {
             let (time, event) = queue.popEarliest()!
             now = time
             switch event {
-            case .deliver(let node, let source, let envelope):
-                let index = Int(node)
+            case .deliver(let slot):
+                let datagram = datagrams[Int(slot)]!
+                datagrams[Int(slot)] = nil
+                freeDatagramSlots.append(slot)
+                let (index, source, envelope) = (Int(datagram.node), datagram.source, datagram.envelope)
                 guard hosts[index].core != nil else {
                     traffic.toCrashedHosts += 1
                     continue
@@ -261,7 +285,7 @@ public final class Simulation {
 
     private func send(_ envelope: Envelope, from index: Int, to destination: NodeAddress) {
         traffic.sent += 1
-        guard let target = byAddress[destination] else {
+        guard let target = hostIndex(of: destination) else {
             traffic.undeliverable += 1
             return
         }
@@ -273,12 +297,22 @@ public final class Simulation {
             traffic.lost += 1
             return
         }
-        let source = hosts[index].address
-        queue.insert(.deliver(node: Int32(target), from: source, envelope), at: now + network.latency(&networkRandom))
+        let datagram = Datagram(node: Int32(target), source: hosts[index].address, envelope: envelope)
+        queue.insert(.deliver(slot: park(datagram)), at: now + network.latency(&networkRandom))
         if network.duplicateRate > 0 && networkRandom.nextUnit() < network.duplicateRate {
             traffic.duplicated += 1
-            queue.insert(.deliver(node: Int32(target), from: source, envelope), at: now + network.latency(&networkRandom))
+            queue.insert(.deliver(slot: park(datagram)), at: now + network.latency(&networkRandom))
         }
+    }
+
+    /// Stores a datagram until delivery; returns its slot.
+    private func park(_ datagram: Datagram) -> Int32 {
+        if let slot = freeDatagramSlots.popLast() {
+            datagrams[Int(slot)] = datagram
+            return slot
+        }
+        datagrams.append(datagram)
+        return Int32(datagrams.count - 1)
     }
 
     private func afterEvent(_ index: Int) throws(InvariantViolation) {

@@ -1,4 +1,5 @@
-/// A running 64-bit FNV-1a hash of everything a simulation did, in order.
+/// A running 64-bit hash of everything a simulation did, in order (multiply-xorshift mixing of
+/// whole words, for speed; not cryptographic).
 ///
 /// Two runs with the same seed and settings must print the same trace hash; a test checks it.
 public struct TraceHash: Sendable, Equatable {
@@ -11,12 +12,8 @@ public struct TraceHash: Sendable, Equatable {
     /// Mixes one 64-bit word into the hash.
     @inline(__always)
     public mutating func mix(_ word: UInt64) {
-        var word = word
-        for _ in 0..<8 {
-            value ^= word & 0xFF
-            value = value &* 0x100_0000_01B3
-            word >>= 8
-        }
+        value = (value ^ word) &* 0x9E37_79B9_7F4A_7C15
+        value ^= value >> 29
     }
 
     /// The hash as 16 hex digits.
