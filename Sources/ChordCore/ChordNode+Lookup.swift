@@ -7,7 +7,15 @@ extension ChordNode {
         lookups[lookupID] = Lookup(target: target, purpose: purpose, confirmOwner: confirmOwner,
                                    initialContacts: contacts, started: now, deadline: now + config.lookupDeadline,
                                    origin: me.id)
+        deadlines.insert(.lookupDeadline(lookupID), at: now + config.lookupDeadline)
         beginRouting(lookupID)
+    }
+
+    /// The lookup's deadline passed while it waited for an answer: it fails now, not at its
+    /// next step (a hop's timeout can end well after the deadline).
+    func lookupDeadlinePassed(_ lookupID: UInt64) {
+        guard lookups[lookupID] != nil else { return }
+        finishLookup(lookupID, .failure(.timedOut))
     }
 
     /// Seeds the candidates (own table, or the given contacts) and asks the first.

@@ -30,6 +30,7 @@ struct PendingRPC {
 enum DeadlineKind {
     case rpc(UInt64)
     case lookupRestart(UInt64)
+    case lookupDeadline(UInt64)
     case joinRetry
 }
 

@@ -145,6 +145,8 @@ public final class ChordNode {
                 if let rpc = pending[requestID], rpc.deadline == deadline { rpcDeadlinePassed(requestID) }
             case .lookupRestart(let lookupID):
                 restartLookup(lookupID)
+            case .lookupDeadline(let lookupID):
+                lookupDeadlinePassed(lookupID)
             case .joinRetry:
                 if case .joining(let bootstrap) = phase {
                     startLookup(target: me.id, purpose: .join, confirmOwner: false,
@@ -176,6 +178,8 @@ public final class ChordNode {
         // Drop lazily cancelled deadlines from the top so they do not cause idle wake-ups.
         while let top = deadlines.entries.first {
             if case .rpc(let requestID) = top.payload, pending[requestID]?.deadline != top.deadline {
+                _ = deadlines.popEarliest()
+            } else if case .lookupDeadline(let lookupID) = top.payload, lookups[lookupID] == nil {
                 _ = deadlines.popEarliest()
             } else {
                 break

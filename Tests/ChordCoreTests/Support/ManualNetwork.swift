@@ -1,0 +1,357 @@
+@testable import ChordCore
+
+// A tiny deterministic network for driving `ChordNode` state machines by hand.
+//
+// `ManualNetwork` owns a few nodes keyed by address, a virtual clock and one timer per node.
+// Every effect a node returns is recorded; sends become `Datagram`s in a queue that the test
+// delivers one at a time, all at once, or drops. Nothing happens unless the test asks for
+// it, nothing sleeps, and every loop is bounded by a step limit.
+//
+// Addresses without a node are "outside" the network: datagrams to them wait in the queue
+// until the test takes them (and perhaps answers by hand with `inject`/`reply`), or are
+// answered by a scripted `responder`, or are dropped when delivered. Crashed nodes drop
+// everything sent to them and their timers never fire.
+//
+// Ties are broken by queue order (datagrams) and by address (timers), never by Dictionary
+// iteration order, so a run is a pure function of its inputs.
+
+/// Test identities on an obvious ring: `peer(100)` has identifier 100 and address
+/// 127.0.0.1:100, so traces name nodes by their identifiers.
+func peer(_ id: UInt64) -> Peer {
+    precondition((1...UInt64(UInt16.max)).contains(id), "test identifiers double as ports")
+    return Peer(id: Identifier(id), address: NodeAddress(ipv4: 0x7F00_0001, port: UInt16(id)))
+}
+
+extension NodeConfig {
+    /// Defaults, with a chosen successor-list length and periodic tasks optionally slowed
+    /// down so that only the behaviour under test runs.
+    static func testing(successorListLength: Int = 8, jitter: Double = 0.25, quiet: Bool = false) -> NodeConfig {
+        var config = NodeConfig()
+        config.successorListLength = successorListLength
+        config.jitter = jitter
+        if quiet {
+            config.fixFingersInterval = Nanos.seconds(3_600)
+            config.checkPredecessorInterval = Nanos.seconds(3_600)
+            config.successorCheckInterval = Nanos.seconds(3_600)
+        }
+        return config
+    }
+}
+
+/// One datagram in flight (or delivered, in `ManualNetwork.sent`).
+struct Datagram: CustomStringConvertible {
+    var from: NodeAddress
+    var to: NodeAddress
+    var envelope: Envelope
+    var sentAt: Instant
+    var arrival: Instant
+
+    var message: Message { envelope.message }
+    var description: String { "\(from) -> \(to) #\(envelope.requestID) \(message) @\(sentAt)" }
+}
+
+/// One recorded effect, with who produced it and when.
+struct LoggedEffect: CustomStringConvertible {
+    var node: NodeAddress
+    var time: Instant
+    var effect: Effect
+
+    var description: String { "\(time.nanoseconds) \(node) \(effect)" }
+}
+
+final class ManualNetwork {
+    /// The virtual clock; only moves forward.
+    private(set) var now = Instant.zero
+    /// Delay added to every datagram: a request answered at once has round trip 2 × this.
+    var oneWayDelay: Int64
+    private(set) var nodes: [NodeAddress: ChordNode] = [:]
+    /// Each node's armed timer (the node has one; re-arming replaces it).
+    private(set) var timers: [NodeAddress: Instant] = [:]
+    /// Datagrams not delivered yet, in send order.
+    private(set) var queue: [Datagram] = []
+    /// Every datagram ever sent, in order (including injected ones).
+    private(set) var sent: [Datagram] = []
+    /// Datagrams dropped on purpose or because nobody was there.
+    private(set) var dropped: [Datagram] = []
+    /// Every effect of every node, in order.
+    private(set) var log: [LoggedEffect] = []
+    /// Nodes that receive nothing and whose timers do not fire.
+    private(set) var crashed: Set<NodeAddress> = []
+    /// Scripted outside peers: answer a request with a message, or stay silent (nil).
+    private var responders: [NodeAddress: (peer: Peer, answer: (Envelope) -> Message?)] = [:]
+
+    init(oneWayDelay: Int64 = Nanos.milliseconds(5)) {
+        self.oneWayDelay = oneWayDelay
+    }
+
+    // MARK: Nodes
+
+    /// Adds a node at a chosen identity (not started).
+    @discardableResult
+    func add(_ me: Peer, config: NodeConfig = .testing(), seed: UInt64? = nil) -> ChordNode {
+        let node = ChordNode(me: me, config: config, seed: seed ?? UInt64(me.address.port))
+        nodes[me.address] = node
+        return node
+    }
+
+    /// The node at `peer`'s address.
+    subscript(_ peer: Peer) -> ChordNode {
+        guard let node = nodes[peer.address] else { preconditionFailure("no node at \(peer.address)") }
+        return node
+    }
+
+    /// Adds hand-built members (no `.start`, so no periodic tasks ever run: only RPC and
+    /// lookup deadlines arm timers). Each knows its ring predecessor and next `listLength`
+    /// peers, cut before wrapping to itself.
+    @discardableResult
+    func handBuiltRing(_ peers: [Peer], listLength: Int, config: NodeConfig = .testing()) -> [ChordNode] {
+        let ring = peers.sorted { $0.id < $1.id }
+        return ring.indices.map { index in
+            let node = add(ring[index], config: config)
+            node.phase = .member
+            node.predecessor = ring.count > 1 ? ring[(index + ring.count - 1) % ring.count] : nil
+            node.successors = (1..<ring.count).prefix(listLength).map { ring[(index + $0) % ring.count] }
+            return node
+        }
+    }
+
+    /// A scripted peer outside the network, answering requests addressed to it.
+    func script(_ peer: Peer, answer: @escaping (Envelope) -> Message?) {
+        responders[peer.address] = (peer, answer)
+    }
+
+    /// From now on the node at `address` hears nothing and its timer never fires.
+    func crash(_ peer: Peer) {
+        crashed.insert(peer.address)
+        timers[peer.address] = nil
+    }
+
+    // MARK: Inputs
+
+    /// Feeds `input` to the node at `address` at the current time; records and returns its effects.
+    @discardableResult
+    func handle(_ input: Input, at peer: Peer) -> [Effect] {
+        let node = self[peer]
+        let effects = node.handle(input, now: now)
+        record(effects, from: peer.address)
+        return effects
+    }
+
+    @discardableResult
+    func start(_ peer: Peer, bootstrap: Peer? = nil) -> [Effect] {
+        handle(.start(bootstrap: bootstrap?.address), at: peer)
+    }
+
+    @discardableResult
+    func lookup(from peer: Peer, target: UInt64, token: UInt64 = 1, confirmOwner: Bool = false) -> [Effect] {
+        handle(.lookup(target: Identifier(target), token: token, confirmOwner: confirmOwner), at: peer)
+    }
+
+    /// Delivers a hand-made datagram from `sender` to `receiver` now; returns the receiver's effects.
+    @discardableResult
+    func inject(_ message: Message, requestID: UInt64 = 7, from sender: Peer, to receiver: Peer) -> [Effect] {
+        let envelope = Envelope(requestID: requestID, sender: sender, message: message)
+        sent.append(Datagram(from: sender.address, to: receiver.address, envelope: envelope, sentAt: now, arrival: now))
+        return handle(.received(envelope, from: sender.address), at: receiver)
+    }
+
+    /// Answers `request` by hand as `responder` (same request id); returns the requester's effects.
+    @discardableResult
+    func reply(to request: Datagram, from responder: Peer, with message: Message) -> [Effect] {
+        precondition(responder.address == request.to, "replying from the wrong address")
+        guard let requester = sendersPeer(request) else { preconditionFailure("request without a sender") }
+        return inject(message, requestID: request.envelope.requestID, from: responder, to: requester)
+    }
+
+    private func sendersPeer(_ datagram: Datagram) -> Peer? {
+        if let sender = datagram.envelope.sender, sender.address == datagram.from { return sender }
+        return nodes[datagram.from]?.me
+    }
+
+    // MARK: Datagrams
+
+    /// Removes and returns the first queued datagram matching `filter`, without delivering it.
+    func take(where filter: (Datagram) -> Bool = { _ in true }) -> Datagram? {
+        guard let index = queue.firstIndex(where: filter) else { return nil }
+        return queue.remove(at: index)
+    }
+
+    /// Removes every queued datagram matching `filter`; returns how many.
+    @discardableResult
+    func drop(where filter: (Datagram) -> Bool) -> Int {
+        let doomed = queue.filter(filter)
+        queue.removeAll(where: filter)
+        dropped += doomed
+        return doomed.count
+    }
+
+    /// Delivers the first queued datagram matching `filter` (advancing the clock to its
+    /// arrival if that is later); returns it, or nil when none matches.
+    @discardableResult
+    func deliverNext(where filter: (Datagram) -> Bool = { _ in true }) -> Datagram? {
+        guard let datagram = take(where: filter) else { return nil }
+        deliver(datagram)
+        return datagram
+    }
+
+    /// Delivers queued datagrams (and whatever they cause) until none is left, ignoring
+    /// timers. Datagrams matching `dropping` are dropped. Returns false if `maxSteps`
+    /// deliveries did not make the network quiet.
+    @discardableResult
+    func runUntilQuiet(maxSteps: Int = 1_000, dropping: (Datagram) -> Bool = { _ in false }) -> Bool {
+        for _ in 0..<maxSteps {
+            guard let datagram = take() else { return true }
+            if dropping(datagram) { dropped.append(datagram) } else { deliver(datagram) }
+        }
+        return queue.isEmpty
+    }
+
+    private func deliver(_ datagram: Datagram) {
+        now = max(now, datagram.arrival)
+        if crashed.contains(datagram.to) {
+            dropped.append(datagram)
+        } else if let receiver = nodes[datagram.to] {
+            let effects = receiver.handle(.received(datagram.envelope, from: datagram.from), now: now)
+            record(effects, from: datagram.to)
+        } else if let responder = responders[datagram.to] {
+            if datagram.message.expectsResponse, let answer = responder.answer(datagram.envelope) {
+                let envelope = Envelope(requestID: datagram.envelope.requestID, sender: responder.peer, message: answer)
+                enqueue(Datagram(from: datagram.to, to: datagram.from, envelope: envelope, sentAt: now,
+                                 arrival: now + oneWayDelay))
+            }
+        } else {
+            dropped.append(datagram)
+        }
+    }
+
+    // MARK: Time
+
+    /// Moves the clock forward (never back) without firing anything.
+    func advance(to instant: Instant) {
+        now = max(now, instant)
+    }
+
+    /// Fires `peer`'s armed timer, first moving the clock to it; returns the effects, or
+    /// nil if no timer is armed.
+    @discardableResult
+    func fireTimer(of peer: Peer) -> [Effect]? {
+        guard let deadline = timers[peer.address] else { return nil }
+        timers[peer.address] = nil
+        now = max(now, deadline)
+        return handle(.timer, at: peer)
+    }
+
+    /// The earliest armed timer, ties broken by address.
+    var nextTimer: (address: NodeAddress, at: Instant)? {
+        timers.min { ($0.value, $0.key) < ($1.value, $1.key) }.map { ($0.key, $0.value) }
+    }
+
+    /// Runs the network in time order (datagram arrivals and timers, datagrams first on
+    /// ties) until nothing is due at or before `limit`, then sets the clock to `limit`.
+    /// Returns false if `maxSteps` events were not enough.
+    @discardableResult
+    func run(until limit: Instant, maxSteps: Int = 100_000, dropping: (Datagram) -> Bool = { _ in false }) -> Bool {
+        for _ in 0..<maxSteps {
+            let datagramIndex = queue.indices.min { queue[$0].arrival < queue[$1].arrival }
+            let timer = nextTimer
+            if let index = datagramIndex, queue[index].arrival <= limit,
+               timer.map({ queue[index].arrival <= $0.at }) ?? true {
+                let datagram = queue.remove(at: index)
+                if dropping(datagram) { dropped.append(datagram) } else { deliver(datagram) }
+            } else if let timer, timer.at <= limit {
+                timers[timer.address] = nil
+                now = max(now, timer.at)
+                let effects = nodes[timer.address]!.handle(.timer, now: now)
+                record(effects, from: timer.address)
+            } else {
+                now = max(now, limit)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// `run(until: now + duration)`.
+    @discardableResult
+    func run(for duration: Int64, maxSteps: Int = 100_000, dropping: (Datagram) -> Bool = { _ in false }) -> Bool {
+        run(until: now + duration, maxSteps: maxSteps, dropping: dropping)
+    }
+
+    // MARK: Effects
+
+    private func record(_ effects: [Effect], from address: NodeAddress) {
+        for effect in effects {
+            log.append(LoggedEffect(node: address, time: now, effect: effect))
+            switch effect {
+            case .send(let envelope, let destination):
+                enqueue(Datagram(from: address, to: destination, envelope: envelope, sentAt: now, arrival: now + oneWayDelay))
+            case .armTimer(let instant):
+                if !crashed.contains(address) { timers[address] = instant }
+            case .lookupCompleted, .event:
+                break
+            }
+        }
+    }
+
+    private func enqueue(_ datagram: Datagram) {
+        sent.append(datagram)
+        queue.append(datagram)
+    }
+
+    /// Events of one node, in order.
+    func events(of peer: Peer) -> [NodeEvent] {
+        log.filter { $0.node == peer.address }.compactMap(\.effect.event)
+    }
+
+    /// Lookup completions of one node, in order.
+    func completions(of peer: Peer) -> [(token: UInt64, outcome: Result<LookupResult, LookupFailure>)] {
+        log.filter { $0.node == peer.address }.compactMap(\.effect.completion)
+    }
+
+    /// Datagrams ever sent from `from` to `to` (either may be omitted) matching `filter`.
+    func sent(from: Peer? = nil, to: Peer? = nil, where filter: (Message) -> Bool = { _ in true }) -> [Datagram] {
+        sent.filter { ($0.from == from?.address || from == nil) && ($0.to == to?.address || to == nil) && filter($0.message) }
+    }
+}
+
+// MARK: Reading effects
+
+extension Effect {
+    var sent: (envelope: Envelope, to: NodeAddress)? {
+        if case .send(let envelope, let to) = self { return (envelope, to) }
+        return nil
+    }
+
+    var timer: Instant? {
+        if case .armTimer(let at) = self { return at }
+        return nil
+    }
+
+    var event: NodeEvent? {
+        if case .event(let event) = self { return event }
+        return nil
+    }
+
+    var completion: (token: UInt64, outcome: Result<LookupResult, LookupFailure>)? {
+        if case .lookupCompleted(let token, let outcome) = self { return (token, outcome) }
+        return nil
+    }
+}
+
+extension Array where Element == Effect {
+    /// The sends among these effects, in order.
+    var sends: [(envelope: Envelope, to: NodeAddress)] { compactMap(\.sent) }
+    /// The messages sent, with destinations.
+    var messages: [(message: Message, to: NodeAddress)] { sends.map { ($0.envelope.message, $0.to) } }
+    /// The events among these effects, in order.
+    var events: [NodeEvent] { compactMap(\.event) }
+    /// The timer armings among these effects, in order.
+    var timers: [Instant] { compactMap(\.timer) }
+    /// The lookup completions among these effects, in order.
+    var completions: [(token: UInt64, outcome: Result<LookupResult, LookupFailure>)] { compactMap(\.completion) }
+}
+
+extension Message {
+    var isFindNext: Bool { if case .findNext = self { true } else { false } }
+    var isNeighbors: Bool { if case .neighbors = self { true } else { false } }
+}
