@@ -56,6 +56,11 @@ extension ChordNode {
         }
         let contact: Contact?
         if let owners = lookup.ownerCandidates {
+            if let first = owners.first, first.id == me.id {
+                // The next live candidate is this node: it confirms itself without a message.
+                completeLookup(lookupID, owner: me, successors: successors)
+                return
+            }
             contact = owners.first.map(Contact.init)
         } else {
             contact = lookup.nextCandidate()
