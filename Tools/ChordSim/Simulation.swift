@@ -86,7 +86,7 @@ public final class Simulation {
     var partitionGroups: [UInt8]?
     var structureChanged = false
     var allowSeveralRings = false
-    var lastRingCheck = Instant(nanoseconds: .min)
+    var lastRingCheck = Instant(nanoseconds: -(1 << 62))
     /// Appendages currently skipping a ring member: host -> (its best successor, since when).
     var appendageViolations: [Int: (successor: Int, since: Instant)] = [:]
     /// How long an appendage may skip a ring member (a stale join answer) before it counts.
