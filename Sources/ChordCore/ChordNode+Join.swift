@@ -51,4 +51,22 @@ extension ChordNode {
         effects.append(.event(.joinAttemptFailed(bootstrap: bootstrap)))
         deadlines.insert(.joinRetry, at: now + config.joinRetryDelay)
     }
+
+    /// Tries again, alternating between the bootstrap and members that have contacted us: if
+    /// the bootstrap died, the ring still knows this address and its members will show up.
+    func retryJoin() {
+        guard case .joining(let bootstrap) = phase else { return }
+        joinAttempts += 1
+        let choices = [bootstrap] + joinContacts
+        let contact = choices[joinAttempts % choices.count]
+        startLookup(target: me.id, purpose: .join, confirmOwner: false, contacts: [Contact(address: contact, id: nil)])
+    }
+
+    /// A member sent us a request while we were joining: remember it as a way in.
+    func noteJoinContact(_ address: NodeAddress) {
+        guard case .joining(let bootstrap) = phase, address != bootstrap, address != me.address,
+              !joinContacts.contains(address) else { return }
+        if joinContacts.count >= 8 { joinContacts.removeFirst() }
+        joinContacts.append(address)
+    }
 }

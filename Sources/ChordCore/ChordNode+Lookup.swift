@@ -20,7 +20,7 @@ extension ChordNode {
 
     /// Seeds the candidates (own table, or the given contacts) and asks the first.
     private func beginRouting(_ lookupID: UInt64) {
-        guard var lookup = lookups[lookupID] else { return }
+        guard let lookup = lookups[lookupID] else { return }
         lookup.candidates = []
         lookup.asked = []
         lookup.progress = me.id
@@ -28,16 +28,13 @@ extension ChordNode {
         lookup.waitingForRestart = false
         if let contacts = lookup.initialContacts {
             lookup.candidates = contacts
-            lookups[lookupID] = lookup
         } else {
             switch lookupStep(for: lookup.target) {
             case .owner(let list):
-                lookups[lookupID] = lookup
                 namedOwner(lookupID, list: list, namedBy: me)
                 return
             case .closer(let list):
                 lookup.addCandidates(list, excluding: me.id)
-                lookups[lookupID] = lookup
             }
         }
         askNext(lookupID)
@@ -45,7 +42,7 @@ extension ChordNode {
 
     /// Sends the next request of a lookup, or waits to restart, or fails it.
     private func askNext(_ lookupID: UInt64) {
-        guard var lookup = lookups[lookupID], lookup.inFlight == 0 else { return }
+        guard let lookup = lookups[lookupID], lookup.inFlight == 0 else { return }
         if lookup.hops.count >= config.maximumLookupHops {
             finishLookup(lookupID, .failure(.hopLimit))
             return
@@ -66,29 +63,31 @@ extension ChordNode {
             contact = lookup.nextCandidate()
         }
         guard let contact else {
-            scheduleRestart(lookupID, &lookup)
+            scheduleRestart(lookupID, lookup)
             return
         }
         lookup.asked.append(contact.address)
         lookup.inFlight += 1
-        lookups[lookupID] = lookup
         let peer = contact.id.map { Peer(id: $0, address: contact.address) }
-        // A routing hop is not retried (the lookup routes around it, still listening for a late
-        // answer); a confirmation is retried once, because a named owner is most likely alive
-        // and must not lose a race against its successor.
-        let confirming = lookup.ownerCandidates != nil
-        sendRequest(.findNext(target: lookup.target), to: contact.address, peer: peer, retries: confirming ? 1 : 0,
-                    purpose: .lookupHop(lookupID: lookupID, confirmsOwner: confirming))
+        if lookup.ownerCandidates != nil {
+            // Confirmation asks the named owner for its neighbours: its predecessor says whether
+            // it really owns the target. Retried once: a named owner is most likely alive and
+            // must not lose a race against its successor.
+            sendRequest(.getNeighbors, to: contact.address, peer: peer, retries: 1, purpose: .ownerCheck(lookupID: lookupID))
+        } else {
+            // A routing hop is not retried: the lookup routes around it, still listening for a
+            // late answer.
+            sendRequest(.findNext(target: lookup.target), to: contact.address, peer: peer, retries: 0,
+                        purpose: .lookupHop(lookupID: lookupID))
+        }
     }
 
-    private func scheduleRestart(_ lookupID: UInt64, _ lookup: inout Lookup) {
+    private func scheduleRestart(_ lookupID: UInt64, _ lookup: Lookup) {
         if now + config.lookupRestartDelay >= lookup.deadline {
-            lookups[lookupID] = lookup
             finishLookup(lookupID, .failure(.timedOut))
             return
         }
         lookup.waitingForRestart = true
-        lookups[lookupID] = lookup
         deadlines.insert(.lookupRestart(lookupID), at: now + config.lookupRestartDelay)
     }
 
@@ -101,83 +100,68 @@ extension ChordNode {
         beginRouting(lookupID)
     }
 
-    /// A node answered a step of the lookup, perhaps after the lookup moved on (`late`).
-    /// `confirmsOwner` says whether the request asked a named owner to confirm.
+    /// A node answered a routing step, perhaps after the lookup moved on (`late`).
     func lookupAnswered(_ lookupID: UInt64, by responder: Peer?, address: NodeAddress, step: LookupStep,
-                        roundTrip: Int64, late: Bool, confirmsOwner: Bool) {
-        guard var lookup = lookups[lookupID] else { return }
-        let hop = LookupHop(address: address, id: responder?.id, roundTrip: roundTrip, confirmsOwner: confirmsOwner)
-        if late, let index = lookup.hops.lastIndex(where: { $0.address == address && $0.roundTrip == nil }) {
-            lookup.hops[index] = hop
-        } else {
-            lookup.hops.append(hop)
-        }
-        if !late { lookup.inFlight -= 1 }
+                        roundTrip: Int64, late: Bool) {
+        guard let lookup = lookups[lookupID] else { return }
+        lookup.record(LookupHop(address: address, id: responder?.id, roundTrip: roundTrip), late: late)
         switch step {
         case .owner(let peers), .closer(let peers):
             for peer in peers { considerCloserSuccessor(peer) }
         }
-        if confirmsOwner {
-            confirmationAnswered(lookupID, lookup, by: responder, step: step)
-            return
-        }
         guard lookup.ownerCandidates == nil else {
             // A routing answer that came after another step already named the owner.
-            lookups[lookupID] = lookup
             askNext(lookupID)
             return
         }
         switch step {
         case .owner(let list):
-            lookups[lookupID] = lookup
             namedOwner(lookupID, list: list, namedBy: responder)
         case .closer(let list):
             if let responder, responder.id.isInOpenInterval(lookup.progress, lookup.target) {
                 lookup.progress = responder.id
             }
             lookup.addCandidates(list, excluding: me.id)
-            lookups[lookupID] = lookup
             askNext(lookupID)
         }
     }
 
-    /// A named owner answered the confirmation request: it is alive. If it names a different
-    /// owner, follow that; otherwise it is the owner (the naming node's view of the range
-    /// stands even if this node's predecessor pointer is stale).
-    private func confirmationAnswered(_ lookupID: UInt64, _ lookup: Lookup, by responder: Peer?, step: LookupStep) {
-        var lookup = lookup
-        guard let responder, let owners = lookup.ownerCandidates ?? (lookup.abandonedOwners.isEmpty ? nil : []),
-              owners.first == responder || lookup.abandonedOwners.contains(responder) else {
-            lookups[lookupID] = lookup
+    /// A named owner answered the confirmation with its predecessor and successor list. It owns
+    /// the target if the target lies in (its predecessor, itself]. If its predecessor lies
+    /// between the target and it, that predecessor (or one before it) owns the target, unless
+    /// it is known dead: confirm that one next. A named owner given up on that answers late
+    /// is judged the same way (it ranks before the candidates still being tried).
+    func ownerCheckAnswered(_ lookupID: UInt64, by responder: Peer?, address: NodeAddress, predecessor: Peer?,
+                            successors list: [Peer], roundTrip: Int64, late: Bool) {
+        guard let lookup = lookups[lookupID] else { return }
+        lookup.record(LookupHop(address: address, id: responder?.id, roundTrip: roundTrip, confirmsOwner: true), late: late)
+        let owners = lookup.ownerCandidates ?? []
+        guard let responder, owners.first == responder || lookup.abandonedOwners.contains(responder) else {
             askNext(lookupID)
             return
         }
-        if owners.first == responder, case .owner(let list) = step, let first = list.first,
-           first != responder, first.id != me.id {
-            lookup.ownerCandidates = list
-            lookups[lookupID] = lookup
+        if let predecessor, predecessor.id != responder.id,
+           !lookup.target.isInHalfOpenInterval(predecessor.id, responder.id),
+           !lookup.abandonedOwners.contains(predecessor), !isRecentlyDead(predecessor) {
+            if predecessor.id == me.id {
+                // We precede the responder, and the target precedes us: our own table decides.
+                lookup.ownerCandidates = nil
+                beginRouting(lookupID)
+                return
+            }
+            lookup.ownerCandidates = [predecessor, responder] + owners.filter { $0 != responder && $0 != predecessor }
             askNext(lookupID)
             return
         }
-        // The current candidate, or one given up on that answered late (it ranks before the
-        // candidates still being tried).
-        lookups[lookupID] = lookup
-        completeLookup(lookupID, owner: responder,
-                       successors: Self.replicas(of: responder, in: step, else: owners.filter { $0 != responder }))
-    }
-
-    /// The owner's successors: from its own answer when it names itself first, else `fallback`.
-    private static func replicas(of owner: Peer, in step: LookupStep, else fallback: [Peer]) -> [Peer] {
-        if case .owner(let list) = step, list.first == owner { return Array(list.dropFirst()) }
-        return fallback.filter { $0 != owner }
+        completeLookup(lookupID, owner: responder, successors: list)
     }
 
     /// A routing step (remote or local) named the owner and its successors.
     private func namedOwner(_ lookupID: UInt64, list: [Peer], namedBy namer: Peer?) {
-        guard var lookup = lookups[lookupID] else { return }
+        guard let lookup = lookups[lookupID] else { return }
         let live = list.filter { !isRecentlyDead($0) }
         guard let owner = live.first else {
-            scheduleRestart(lookupID, &lookup)
+            scheduleRestart(lookupID, lookup)
             return
         }
         if !lookup.confirmOwner || owner == namer || owner.id == me.id {
@@ -185,24 +169,22 @@ extension ChordNode {
             return
         }
         lookup.ownerCandidates = live
-        lookups[lookupID] = lookup
         askNext(lookupID)
     }
 
     /// A node asked during the lookup stayed silent past its timeout.
     func lookupHopTimedOut(_ lookupID: UInt64, address: NodeAddress, id: Identifier?, confirmsOwner: Bool) {
-        guard var lookup = lookups[lookupID] else { return }
+        guard let lookup = lookups[lookupID] else { return }
         lookup.inFlight -= 1
         lookup.hops.append(LookupHop(address: address, id: id, roundTrip: nil, confirmsOwner: confirmsOwner))
         if confirmsOwner, var owners = lookup.ownerCandidates, owners.first?.address == address {
             lookup.abandonedOwners.append(owners.removeFirst())
             lookup.ownerCandidates = owners.isEmpty ? nil : owners
             if owners.isEmpty {
-                scheduleRestart(lookupID, &lookup)
+                scheduleRestart(lookupID, lookup)
                 return
             }
         }
-        lookups[lookupID] = lookup
         askNext(lookupID)
     }
 

@@ -6,7 +6,8 @@ enum RPCPurpose {
     case stabilizeSuccessor(Peer)
     case stabilizeCandidate(Peer, fallback: [Peer], walked: Int)
     case checkPredecessor(Peer)
-    case lookupHop(lookupID: UInt64, confirmsOwner: Bool)
+    case lookupHop(lookupID: UInt64)
+    case ownerCheck(lookupID: UInt64)
     case joinWalk(Peer, fallback: [Peer], steps: Int)
 }
 
@@ -86,8 +87,11 @@ extension ChordNode {
     private func receiveRequest(_ envelope: Envelope, from source: NodeAddress) {
         // Until it has joined, a node is not part of any ring and must not look like one:
         // an empty answer would shorten its neighbours' successor lists. Silence makes a
-        // restarted node look dead until it is back.
-        guard phase == .member else { return }
+        // restarted node look dead until it is back. Whoever writes to it is a way in, though.
+        guard phase == .member else {
+            if let sender = envelope.sender, sender.address == source { noteJoinContact(source) }
+            return
+        }
         counters.requestsHandled += 1
         switch envelope.message {
         case .ping:
@@ -130,17 +134,21 @@ extension ChordNode {
         case .joinWalk(let candidate, _, let steps):
             guard case .neighbors(let predecessor, let list) = envelope.message else { return }
             joinWalkHeard(from: candidate, predecessor: predecessor, list: list, steps: steps)
-        case .lookupHop(let lookupID, let confirmsOwner):
+        case .lookupHop(let lookupID):
             guard case .nextHop(let step) = envelope.message else { return }
             lookupAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, step: step, roundTrip: roundTrip,
-                           late: rpc.late, confirmsOwner: confirmsOwner)
+                           late: rpc.late)
+        case .ownerCheck(let lookupID):
+            guard case .neighbors(let predecessor, let list) = envelope.message else { return }
+            ownerCheckAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, predecessor: predecessor,
+                               successors: list, roundTrip: roundTrip, late: rpc.late)
         }
     }
 
     private static func answers(_ message: Message, _ purpose: RPCPurpose) -> Bool {
         switch (message, purpose) {
         case (.neighbors, .stabilizeSuccessor), (.neighbors, .stabilizeCandidate),
-             (.pong, .checkPredecessor), (.nextHop, .lookupHop), (.neighbors, .joinWalk):
+             (.pong, .checkPredecessor), (.nextHop, .lookupHop), (.neighbors, .joinWalk), (.neighbors, .ownerCheck):
             return true
         default:
             return false
@@ -150,7 +158,7 @@ extension ChordNode {
     /// A request's deadline passed: retransmit, or give up and report the failure.
     func rpcDeadlinePassed(_ requestID: UInt64) {
         guard var rpc = pending[requestID] else { return }
-        if case .lookupHop(let lookupID, confirmsOwner: false) = rpc.purpose, !rpc.late {
+        if case .lookupHop(let lookupID) = rpc.purpose, !rpc.late {
             // Route around a slow routing hop at once, but keep listening for its answer.
             rpc.late = true
             rpc.deadline = now + 2 * rpc.timeout
@@ -185,9 +193,11 @@ extension ChordNode {
             declareDead(old)
         case .joinWalk(_, let fallback, let steps):
             joinWalkTimedOut(fallback: fallback, steps: steps)
-        case .lookupHop(let lookupID, let confirmsOwner):
+        case .lookupHop:
             if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
-            if confirmsOwner { lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id, confirmsOwner: true) }
+        case .ownerCheck(let lookupID):
+            if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
+            lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id, confirmsOwner: true)
         }
     }
 

@@ -57,6 +57,10 @@ public final class ChordNode {
     /// across a healed partition), and skipped in a neighbour's stale list shortly after.
     var deadPeers: [NodeAddress: (peer: Peer, since: Instant)] = [:]
     var effects: [Effect] = []
+    /// While joining: members that contacted us (they knew this address from an earlier life),
+    /// tried in turn with the bootstrap when it stays silent.
+    var joinContacts: [NodeAddress] = []
+    var joinAttempts = 0
 
     /// A node advertising `address`, whose identifier is SHA-1 of that address's text.
     public convenience init(address: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64) {
@@ -148,10 +152,7 @@ public final class ChordNode {
             case .lookupDeadline(let lookupID):
                 lookupDeadlinePassed(lookupID)
             case .joinRetry:
-                if case .joining(let bootstrap) = phase {
-                    startLookup(target: me.id, purpose: .join, confirmOwner: false,
-                                contacts: [Contact(address: bootstrap, id: nil)])
-                }
+                retryJoin()
             }
         }
         if phase == .member {

@@ -21,7 +21,8 @@ enum LookupPurpose {
     case successorCheck
 }
 
-/// The state of one iterative lookup in progress.
+/// The state of one iterative lookup in progress (a class: it is updated in place on every
+/// answer, and copying its arrays each time was measurable).
 ///
 /// The originator asks one node at a time. Routing candidates must lie strictly between the
 /// furthest node that answered (`progress`) and the target, so every answer moves forward and
@@ -31,7 +32,7 @@ enum LookupPurpose {
 /// after a short delay, until its deadline.
 /// With `confirmOwner`, the named owner is asked too, so a dead owner is replaced by the next
 /// live successor before the lookup reports.
-struct Lookup {
+final class Lookup {
     let target: Identifier
     let purpose: LookupPurpose
     let confirmOwner: Bool
@@ -63,7 +64,7 @@ struct Lookup {
     }
 
     /// Adds candidates that would make progress, keeping the closest-to-target first.
-    mutating func addCandidates(_ peers: [Peer], excluding me: Identifier) {
+    func addCandidates(_ peers: [Peer], excluding me: Identifier) {
         for peer in peers where peer.id != me && peer.id.isInOpenInterval(progress, target)
             && !asked.contains(peer.address) && !candidates.contains(Contact(peer)) {
             candidates.append(Contact(peer))
@@ -76,8 +77,19 @@ struct Lookup {
         }
     }
 
+    /// Records an answered hop. A late answer fills in the hop recorded silent when its
+    /// timeout passed; an answer in time also frees the lookup to ask the next node.
+    func record(_ hop: LookupHop, late: Bool) {
+        if late, let index = hops.lastIndex(where: { $0.address == hop.address && $0.roundTrip == nil }) {
+            hops[index] = hop
+        } else {
+            hops.append(hop)
+        }
+        if !late { inFlight -= 1 }
+    }
+
     /// Removes and returns the best candidate that still makes progress.
-    mutating func nextCandidate() -> Contact? {
+    func nextCandidate() -> Contact? {
         while !candidates.isEmpty {
             let contact = candidates.removeFirst()
             if asked.contains(contact.address) { continue }
