@@ -15,6 +15,7 @@ let package = Package(
         .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
+        .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ChordCore"], path: "Tests/ChordSimTests"),
     ],
     swiftLanguageModes: [.v6]
 )
