@@ -21,17 +21,11 @@ extension ChordNode {
         var found: [Peer] = []
         found.reserveCapacity(count + config.successorListLength + 1)
         var fingersFound = 0
-        var previous: Peer?
-        var index = Identifier.bitWidth - 1
-        while index >= 0 && fingersFound < count {
-            if let finger = fingers[index], finger != previous {
-                previous = finger
-                if finger.id.isInOpenInterval(me.id, target) && !isRecentlyDead(finger) && !found.contains(finger) {
-                    found.append(finger)
-                    fingersFound += 1
-                }
+        for finger in fingersHighToLow where fingersFound < count {
+            if finger.id.isInOpenInterval(me.id, target) && !isRecentlyDead(finger) {
+                found.append(finger)
+                fingersFound += 1
             }
-            index -= 1
         }
         for peer in successors where peer.id.isInOpenInterval(me.id, target) && !found.contains(peer) {
             found.append(peer)

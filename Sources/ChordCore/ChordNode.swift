@@ -29,9 +29,17 @@ public final class ChordNode {
     public internal(set) var predecessor: Peer?
     /// Its successor list, nearest first; empty when the node is alone in its ring. Never
     /// contains the node itself, never has duplicates, always ordered clockwise.
-    public internal(set) var successors: [Peer] = []
+    public internal(set) var successors: [Peer] = [] {
+        didSet { successorListVersion &+= 1 }
+    }
+    /// Counts changes of the successor list (lets observers skip re-checking an unchanged list).
+    public private(set) var successorListVersion: UInt64 = 0
     /// Finger i: the first node at or after `me.id + 2^i`, when known.
-    public internal(set) var fingers: [Peer?] = Array(repeating: nil, count: Identifier.bitWidth)
+    public internal(set) var fingers: [Peer?] = Array(repeating: nil, count: Identifier.bitWidth) {
+        didSet { distinctFingersCache = nil }
+    }
+    /// Distinct fingers from the highest index down, rebuilt after fingers change.
+    var distinctFingersCache: [Peer]?
     /// Counters for diagnostics.
     public internal(set) var counters = NodeCounters()
 
@@ -111,11 +119,16 @@ public final class ChordNode {
     public var successor: Peer? { successors.first }
 
     /// Distinct known fingers, in finger order.
-    public var distinctFingers: [Peer] {
+    public var distinctFingers: [Peer] { fingersHighToLow.reversed() }
+
+    /// Distinct known fingers from the highest index down (the routing order), cached.
+    var fingersHighToLow: [Peer] {
+        if let cached = distinctFingersCache { return cached }
         var result: [Peer] = []
-        for case let finger? in fingers where result.last != finger && !result.contains(finger) {
+        for case let finger? in fingers.reversed() where result.last != finger && !result.contains(finger) {
             result.append(finger)
         }
+        distinctFingersCache = result
         return result
     }
 

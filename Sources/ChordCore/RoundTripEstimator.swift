@@ -15,7 +15,10 @@ struct RoundTripEstimator {
     private var pooled: Estimate
     private let minimum: Int64
     private let maximum: Int64
-    private let capacity = 4096
+    /// Peers with their own estimate: the routing neighbourhood plus recent contacts. Hops to
+    /// first-contact peers use the pooled estimate, so a small table loses little and stays
+    /// cache-friendly (the simulator runs thousands of these).
+    private let capacity = 128
 
     init(config: NodeConfig) {
         pooled = Estimate(smoothed: config.initialRoundTrip, variance: config.initialRoundTrip / 2)
@@ -35,17 +38,11 @@ struct RoundTripEstimator {
         let pooledBeforeSample = pooled
         Self.update(&pooled, with: sample)
         heardFrom(address)
-        if var estimate = estimates[address] {
-            Self.update(&estimate, with: sample)
-            estimates[address] = estimate
-        } else {
-            // A first sample says little about a peer's variance: start from the pooled
-            // estimate and let samples pull it towards the peer's own.
-            if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
-            var estimate = Estimate(smoothed: pooledBeforeSample.smoothed, variance: pooledBeforeSample.variance)
-            Self.update(&estimate, with: sample)
-            estimates[address] = estimate
-        }
+        // A first sample says little about a peer's variance: a new peer starts from the
+        // pooled estimate, and samples pull it towards its own. (One hash lookup either way.)
+        if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
+        Self.update(&estimates[address, default: Estimate(smoothed: pooledBeforeSample.smoothed,
+                                                           variance: pooledBeforeSample.variance)], with: sample)
     }
 
     /// Notes that `address` answered something (resets its suspicion count).

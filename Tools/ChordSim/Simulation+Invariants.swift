@@ -55,7 +55,7 @@ extension Simulation {
     /// The host index of a member's best successor: its first live, joined successor; itself
     /// when alone; nil when every listed successor is dead.
     func bestSuccessor(of host: Int) -> Int? {
-        guard let core = hosts[host].core else { return nil }
+        guard let core = cores[host] else { return nil }
         if core.successors.isEmpty { return host }
         for peer in core.successors {
             if let index = hostIndex(of: peer.address), hosts[index].isMember, hosts[index].id == peer.id {

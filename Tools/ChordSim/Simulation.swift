@@ -19,6 +19,7 @@ public final class Simulation {
         /// Whether its core counts as a ring participant (it has joined).
         public internal(set) var isMember = false
         var timerGeneration: UInt32 = 0
+        var checkedSuccessorListVersion: UInt64 = .max
 
         /// Whether the host is running.
         public var isAlive: Bool { core != nil }
@@ -77,6 +78,9 @@ public final class Simulation {
     public var scenarioRandom: SeededRandom
 
     var queue = DeadlineHeap<Event>()
+    /// Each host's core (also in `hosts`); the hot loop reads this array, because copying a
+    /// `Host` out of `hosts` costs retains.
+    var cores: [ChordNode?] = []
     var datagrams: [Datagram?] = []
     var freeDatagramSlots: [Int32] = []
     var networkRandom: SeededRandom
@@ -124,7 +128,9 @@ public final class Simulation {
     @discardableResult
     public func addHost() -> Int {
         let index = hosts.count
-        hosts.append(Host(address: Self.address(ofHost: index), id: Identifier.forNode(advertising: Self.address(ofHost: index).description)))
+        let address = Self.address(ofHost: index)
+        hosts.append(Host(address: address, id: Identifier.forNode(advertising: address.description)))
+        cores.append(nil)
         return index
     }
 
@@ -146,7 +152,9 @@ public final class Simulation {
         precondition(hosts[index].core == nil, "host \(index) is already running")
         let core = ChordNode(address: hosts[index].address, config: nodeConfig, seed: nodeSeeds.next())
         hosts[index].core = core
+        cores[index] = core
         hosts[index].isMember = false
+        hosts[index].checkedSuccessorListVersion = .max
         trace.mix(0xA11 ^ UInt64(index) << 8)
         handle(index, .start(bootstrap: bootstrap.map { hosts[$0].address }))
     }
@@ -155,6 +163,7 @@ public final class Simulation {
     public func crash(_ index: Int) {
         guard hosts[index].core != nil else { return }
         hosts[index].core = nil
+        cores[index] = nil
         hosts[index].timerGeneration &+= 1
         // Its lookups die with it (a restart on the same address is a new incarnation).
         let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key)
@@ -207,11 +216,12 @@ public final class Simulation {
             now = time
             switch event {
             case .deliver(let slot):
-                let datagram = datagrams[Int(slot)]!
-                datagrams[Int(slot)] = nil
+                var parked: Datagram?
+                swap(&parked, &datagrams[Int(slot)])
+                let datagram = parked!
                 freeDatagramSlots.append(slot)
                 let (index, source, envelope) = (Int(datagram.node), datagram.source, datagram.envelope)
-                guard hosts[index].core != nil else {
+                guard cores[index] != nil else {
                     traffic.toCrashedHosts += 1
                     continue
                 }
@@ -224,7 +234,7 @@ public final class Simulation {
                 try afterEvent(index)
             case .timer(let node, let generation):
                 let index = Int(node)
-                guard hosts[index].core != nil, hosts[index].timerGeneration == generation else { continue }
+                guard cores[index] != nil, hosts[index].timerGeneration == generation else { continue }
                 steps += 1
                 trace.mix(UInt64(bitPattern: time.nanoseconds))
                 trace.mix(UInt64(index) << 32 | 0xFF)
@@ -252,7 +262,7 @@ public final class Simulation {
     }
 
     func handle(_ index: Int, _ input: Input) {
-        guard let core = hosts[index].core else { return }
+        guard let core = cores[index] else { return }
         effects.removeAll(keepingCapacity: true)
         core.handle(input, now: now, into: &effects)
         if watched.contains(index) {
@@ -316,8 +326,9 @@ public final class Simulation {
     }
 
     private func afterEvent(_ index: Int) throws(InvariantViolation) {
-        if let core = hosts[index].core, let problem = Self.successorListProblem(core) {
-            throw violation("host \(index) \(core.me): \(problem)")
+        if let core = cores[index], core.successorListVersion != hosts[index].checkedSuccessorListVersion {
+            hosts[index].checkedSuccessorListVersion = core.successorListVersion
+            if let problem = Self.successorListProblem(core) { throw violation("host \(index) \(core.me): \(problem)") }
         }
         try checkRingIfDue(force: false)
     }
