@@ -104,7 +104,10 @@ extension ChordNode {
             break  // the sender was already considered as a closer successor on arrival
         case .findNext(let target):
             reply(to: envelope, from: source, with: .nextHop(lookupStep(for: target)))
-        case .pong, .neighbors, .nextHop:
+        case .leaving, .get, .put, .remove, .traceLookup, .getInfo, .ownerRequest, .store, .fetch, .syncDigest,
+             .unknownRequest:
+            reply(to: envelope, from: source, with: .error(.unknownCommand))
+        case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences, .error:
             break
         }
     }

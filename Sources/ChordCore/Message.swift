@@ -18,6 +18,36 @@ public enum Message: Sendable, Equatable {
     /// One step of an iterative lookup: who owns `target`, or who is closer to it?
     /// Answered with `.nextHop`.
     case findNext(target: Identifier)
+    /// The sender is leaving the ring gracefully: its predecessor and successors, so that
+    /// its neighbours can close the gap at once. One-way.
+    case leaving(predecessor: Peer?, successors: [Peer])
+
+    // MARK: Client requests (from anyone; the receiving node coordinates)
+
+    /// Read a key. Answered with `.result`.
+    case get(key: [UInt8])
+    /// Write a key. Answered with `.result`.
+    case put(key: [UInt8], value: [UInt8])
+    /// Remove a key. Answered with `.result`.
+    case remove(key: [UInt8])
+    /// Look `target` up and report every hop. Answered with `.trace`.
+    case traceLookup(target: Identifier)
+    /// Describe yourself. Answered with `.info`.
+    case getInfo
+
+    // MARK: Storage requests between nodes
+
+    /// Coordinator to owner: carry out this operation as the key's owner. Answered with
+    /// `.result`, or `.redirect` when the receiver does not own the key.
+    case ownerRequest(StorageOperation)
+    /// Store these entries if they are newer than what is held (replication, read repair,
+    /// hand-off, anti-entropy). Answered with `.stored`.
+    case store(entries: [StoredEntry])
+    /// Owner to replica: what do you hold for this key? Answered with `.fetched`.
+    case fetch(key: [UInt8])
+    /// Owner to replica, anti-entropy: digests of the keys in (lower, upper], one per bucket
+    /// of the store's fixed bucketing. Answered with `.syncDifferences`.
+    case syncDigest(lower: Identifier, upper: Identifier, digests: [UInt64])
 
     // MARK: Responses
 
@@ -27,21 +57,120 @@ public enum Message: Sendable, Equatable {
     case neighbors(predecessor: Peer?, successors: [Peer])
     /// Answer to `.findNext`.
     case nextHop(LookupStep)
+    /// Answer to `.get`, `.put`, `.remove` and `.ownerRequest`: a status and, for a found
+    /// get, the value.
+    case result(status: Status, value: [UInt8]?)
+    /// Answer to `.ownerRequest` when the receiver does not own the key: what it knows of
+    /// the owner (the same as a lookup step).
+    case redirect(LookupStep)
+    /// Answer to `.traceLookup`.
+    case trace(LookupTrace)
+    /// Answer to `.getInfo`.
+    case info(NodeInfo)
+    /// Answer to `.store`: how many entries were newer and kept.
+    case stored(count: UInt32)
+    /// Answer to `.fetch`: the entry held, if any (a tombstone is an entry).
+    case fetched(StoredEntry?)
+    /// Answer to `.syncDigest`: the buckets whose digests differ.
+    case syncDifferences(buckets: [UInt16])
+    /// Answer to any request that was refused (unknown command, overloaded, bad request).
+    case error(Status)
+
+    /// A request of a type this build does not know (decoded from its header only). The
+    /// node answers it with `.error(.unknownCommand)`.
+    case unknownRequest(type: UInt8)
 
     /// Whether this message answers a request (and so is matched by request id).
     public var isResponse: Bool {
         switch self {
-        case .pong, .neighbors, .nextHop: return true
-        case .ping, .getNeighbors, .notify, .announce, .findNext: return false
+        case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences,
+             .error:
+            return true
+        case .ping, .getNeighbors, .notify, .announce, .findNext, .leaving, .get, .put, .remove, .traceLookup,
+             .getInfo, .ownerRequest, .store, .fetch, .syncDigest, .unknownRequest:
+            return false
         }
     }
 
     /// Whether the sender expects an answer.
     public var expectsResponse: Bool {
         switch self {
-        case .ping, .getNeighbors, .findNext: return true
-        case .notify, .announce, .pong, .neighbors, .nextHop: return false
+        case .notify, .announce, .leaving: return false
+        default: return !isResponse
         }
+    }
+}
+
+/// A storage operation a coordinator asks a key's owner to carry out.
+public enum StorageOperation: Sendable, Equatable {
+    /// Read the key (from a read quorum of replicas).
+    case get(key: [UInt8])
+    /// Write the key (to a write quorum of replicas).
+    case put(key: [UInt8], value: [UInt8])
+    /// Remove the key (write a tombstone to a write quorum).
+    case remove(key: [UInt8])
+
+    /// The key's bytes.
+    public var key: [UInt8] {
+        switch self {
+        case .get(let key), .put(let key, _), .remove(let key): return key
+        }
+    }
+}
+
+/// The answer to a `.traceLookup`: every hop, the owner and its successors.
+public struct LookupTrace: Sendable, Equatable {
+    /// The identifier looked up.
+    public let target: Identifier
+    /// `.ok`, or why the lookup failed (`.timedOut`, `.internalFailure` for a hop limit).
+    public let status: Status
+    /// Every node asked, in order, with its round-trip time from the tracing node.
+    public let hops: [LookupHop]
+    /// The owner, when found.
+    public let owner: Peer?
+    /// The owner's successors (the key's other replicas), nearest first.
+    public let successors: [Peer]
+    /// From request to answer at the tracing node, nanoseconds.
+    public let elapsed: Int64
+
+    /// A trace.
+    public init(target: Identifier, status: Status, hops: [LookupHop], owner: Peer?, successors: [Peer], elapsed: Int64) {
+        self.target = target
+        self.status = status
+        self.hops = hops
+        self.owner = owner
+        self.successors = successors
+        self.elapsed = elapsed
+    }
+}
+
+/// The answer to `.getInfo`: a node's view of the ring and its store.
+public struct NodeInfo: Sendable, Equatable {
+    /// Its predecessor.
+    public let predecessor: Peer?
+    /// Its successor list.
+    public let successors: [Peer]
+    /// Its distinct fingers, in finger order.
+    public let fingers: [Peer]
+    /// Keys it owns (in (predecessor, itself]), tombstones excluded.
+    public let ownedKeys: UInt64
+    /// Keys it holds as a replica for other owners, tombstones excluded.
+    public let replicaKeys: UInt64
+    /// Tombstones held.
+    public let tombstones: UInt64
+    /// Bytes of keys and values held.
+    public let storedBytes: UInt64
+
+    /// A node description.
+    public init(predecessor: Peer?, successors: [Peer], fingers: [Peer], ownedKeys: UInt64, replicaKeys: UInt64,
+                tombstones: UInt64, storedBytes: UInt64) {
+        self.predecessor = predecessor
+        self.successors = successors
+        self.fingers = fingers
+        self.ownedKeys = ownedKeys
+        self.replicaKeys = replicaKeys
+        self.tombstones = tombstones
+        self.storedBytes = storedBytes
     }
 }
 

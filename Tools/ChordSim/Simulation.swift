@@ -347,6 +347,25 @@ public final class Simulation {
         case .neighbors: return 6
         case .nextHop: return 7
         case .announce: return 8
+        case .leaving: return 9
+        case .get: return 10
+        case .put: return 11
+        case .remove: return 12
+        case .traceLookup: return 13
+        case .getInfo: return 14
+        case .ownerRequest: return 15
+        case .store: return 16
+        case .fetch: return 17
+        case .syncDigest: return 18
+        case .result: return 19
+        case .redirect: return 20
+        case .trace: return 21
+        case .info: return 22
+        case .stored: return 23
+        case .fetched: return 24
+        case .syncDifferences: return 25
+        case .error: return 26
+        case .unknownRequest: return 27
         }
     }
 }

@@ -1,0 +1,53 @@
+/// The outcome of a storage request, as clients see it (one byte on the wire).
+public enum Status: UInt8, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// Done.
+    case ok = 0
+    /// The key has no value (never written, or removed).
+    case notFound = 1
+    /// The owner is at its --max-keys or --max-bytes quota.
+    case outOfSpace = 2
+    /// The node has too many requests in progress; try again later.
+    case overloaded = 3
+    /// Something went wrong inside the node.
+    case internalFailure = 4
+    /// The request type is not one this node knows.
+    case unknownCommand = 5
+    /// The value is larger than `StorageLimits.maximumValueBytes`.
+    case valueTooLarge = 6
+    /// The key is empty or larger than `StorageLimits.maximumKeyBytes`.
+    case keyTooLarge = 7
+    /// (Between nodes) the receiver does not own the key; see the redirect.
+    case notResponsible = 8
+    /// The ring could not complete the request in time (owner unreachable).
+    case timedOut = 9
+    /// Too few replicas acknowledged a write, or answered a read, in time.
+    case unavailable = 10
+    /// The request was malformed (for example a key that is not UTF-8).
+    case badRequest = 11
+
+    public var description: String {
+        switch self {
+        case .ok: return "ok"
+        case .notFound: return "not found"
+        case .outOfSpace: return "out of space"
+        case .overloaded: return "overloaded"
+        case .internalFailure: return "internal failure"
+        case .unknownCommand: return "unknown command"
+        case .valueTooLarge: return "value too large"
+        case .keyTooLarge: return "key too large"
+        case .notResponsible: return "not responsible"
+        case .timedOut: return "timed out"
+        case .unavailable: return "too few replicas answered"
+        case .badRequest: return "bad request"
+        }
+    }
+}
+
+/// Size limits of keys and values.
+public enum StorageLimits {
+    /// Keys are 1 to 1,024 bytes of UTF-8.
+    public static let maximumKeyBytes = 1024
+    /// Values are up to 64,000 bytes: what fits one UDP datagram (65,507 bytes over IPv4)
+    /// together with a maximal key and the largest header that carries a value.
+    public static let maximumValueBytes = 64_000
+}
