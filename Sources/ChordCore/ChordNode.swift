@@ -98,6 +98,8 @@ public final class ChordNode {
         case .timer:
             armedTimer = nil
             runDueWork()
+        case .leave:
+            effects.append(.leaveCompleted)
         case .lookup(let target, let token, let confirmOwner):
             if phase == .member {
                 startLookup(target: target, purpose: .client(token: token), confirmOwner: confirmOwner, contacts: nil)

@@ -38,6 +38,10 @@ public struct NodeConfig: Sendable {
     /// How long a joining node waits before retrying a failed join.
     public var joinRetryDelay: Int64 = Nanos.seconds(1)
 
+    /// Added to `now` to get Unix time in nanoseconds; version timestamps use it. The UDP
+    /// shell sets it at start; the simulator leaves 0 (simulated time is its wall time).
+    public var wallClockOffset: Int64 = 0
+
     /// The defaults above.
     public init() {}
 }

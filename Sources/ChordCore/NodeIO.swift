@@ -6,6 +6,9 @@ public enum Input: Sendable {
     case received(Envelope, from: NodeAddress)
     /// The timer the node last armed has fired.
     case timer
+    /// Leave the ring gracefully: hand the keys to the successor, tell the neighbours, then
+    /// report `.leaveCompleted` (after which the runner may stop the node).
+    case leave
     /// A local caller wants the owner of `target`; answered by `.lookupCompleted(token, ...)`.
     /// With `confirmOwner`, the named owner is asked too, so that a dead owner is replaced by
     /// its live successor before the answer (one more round trip).
@@ -23,6 +26,9 @@ public enum Effect: Sendable {
     case lookupCompleted(token: UInt64, Result<LookupResult, LookupFailure>)
     /// Something worth logging happened.
     case event(NodeEvent)
+    /// A `.leave` has finished (keys handed over, neighbours told, or its time ran out): the
+    /// runner may stop the node now.
+    case leaveCompleted
 }
 
 /// Notable changes of a node's state, for logs and traces.

@@ -284,6 +284,8 @@ public final class Simulation {
                 queue.insert(.timer(node: Int32(index), generation: hosts[index].timerGeneration), at: max(instant, now))
             case .lookupCompleted(let token, let outcome):
                 judgeLookup(token: token, outcome: outcome)
+            case .leaveCompleted:
+                break
             case .event(let event):
                 switch event {
                 case .successorChanged, .joined, .peerReturned: structureChanged = true
