@@ -37,6 +37,16 @@ public struct Identifier: Hashable, Comparable, Sendable {
     /// Creates an identifier from exactly 20 big-endian bytes; returns nil for any other length.
     public init?<Bytes: Collection>(bigEndianBytes bytes: Bytes) where Bytes.Element == UInt8 {
         guard bytes.count == Identifier.byteCount else { return nil }
+        let fast: Identifier?? = bytes.withContiguousStorageIfAvailable { buffer in
+            let raw = UnsafeRawBufferPointer(buffer)
+            return Identifier(high: UInt64(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))),
+                              middle: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt64.self)),
+                              low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self)))
+        }
+        if let fast, let identifier = fast {
+            self = identifier
+            return
+        }
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
         for (index, byte) in bytes.enumerated() {
             switch index {
