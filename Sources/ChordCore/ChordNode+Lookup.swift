@@ -207,6 +207,10 @@ extension ChordNode {
             joinLookupFinished(outcome)
         case .successorCheck:
             successorCheckFinished(outcome)
+        case .clientOperation(let operationID):
+            clientLookupFinished(operationID, outcome)
+        case .trace(let requester):
+            traceFinished(requester, target: lookup.target, hops: lookup.hops, elapsed: now - lookup.started, outcome)
         }
     }
 

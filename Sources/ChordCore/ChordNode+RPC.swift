@@ -8,6 +8,12 @@ enum RPCPurpose {
     case checkPredecessor(Peer)
     case lookupHop(lookupID: UInt64)
     case ownerCheck(lookupID: UInt64)
+    case ownerRequest(operationID: UInt64)
+    case replicaStore(operationID: UInt64)
+    case replicaFetch(operationID: UInt64)
+    case readRepair
+    case transferPage(transferID: UInt64)
+    case syncDigest(replica: Peer)
     case joinWalk(Peer, fallback: [Peer], steps: Int)
 }
 
@@ -31,6 +37,11 @@ struct PendingRPC {
 enum DeadlineKind {
     case rpc(UInt64)
     case lookupRestart(UInt64)
+    case clientDeadline(UInt64)
+    case ownerDeadline(UInt64)
+    case transferResume(UInt64)
+    case clientRetry(UInt64)
+    case leaveDeadline
     case lookupDeadline(UInt64)
     case joinRetry
 }
@@ -84,6 +95,22 @@ extension ChordNode {
         }
     }
 
+    /// Checks the reply cache: false when the request was seen before (its answer, if any, is
+    /// sent again and nothing is applied twice).
+    private func beginRemoteRequest(_ key: ReplyCache.Key, envelope: Envelope) -> Bool {
+        switch replyCache.state(of: key) {
+        case .answered(let answer):
+            counters.repliesFromCache += 1
+            effects.append(.send(Envelope(requestID: envelope.requestID, sender: me, message: answer), to: key.source))
+            return false
+        case .inProgress:
+            return false
+        case .unseen:
+            replyCache.begin(key, now: now)
+            return true
+        }
+    }
+
     private func receiveRequest(_ envelope: Envelope, from source: NodeAddress) {
         // Until it has joined, a node is not part of any ring and must not look like one:
         // an empty answer would shorten its neighbours' successor lists. Silence makes a
@@ -104,8 +131,32 @@ extension ChordNode {
             break  // the sender was already considered as a closer successor on arrival
         case .findNext(let target):
             reply(to: envelope, from: source, with: .nextHop(lookupStep(for: target)))
-        case .leaving, .get, .put, .remove, .traceLookup, .getInfo, .ownerRequest, .store, .fetch, .syncDigest,
-             .unknownRequest:
+        case .leaving(let leaverPredecessor, let leaverSuccessors):
+            if let sender = envelope.sender, sender.address == source {
+                neighbourLeaving(sender, predecessor: leaverPredecessor, successors: leaverSuccessors)
+            }
+        case .get, .put, .remove, .traceLookup, .getInfo:
+            let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
+            guard beginRemoteRequest(key, envelope: envelope) else { return }
+            handleClientRequest(envelope.message, requester: .remote(key, requestID: envelope.requestID))
+        case .ownerRequest(let operation):
+            let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
+            guard beginRemoteRequest(key, envelope: envelope) else { return }
+            let keyID = Identifier.forKey(bytes: operation.key)
+            if let refusal = Self.validate(operation) {
+                answerRemote(key, requestID: envelope.requestID, with: .result(status: refusal, value: nil))
+            } else if owns(keyID) {
+                startOwnerOperation(operation, keyID: keyID, requester: .remote(key, requestID: envelope.requestID))
+            } else {
+                answerRemote(key, requestID: envelope.requestID, with: .redirect(lookupStep(for: keyID)))
+            }
+        case .store(let entries):
+            reply(to: envelope, from: source, with: .stored(count: UInt32(storeEntries(entries))))
+        case .fetch(let key):
+            reply(to: envelope, from: source, with: .fetched(fetchEntry(key)))
+        case .syncDigest(let lower, let upper, let digests):
+            reply(to: envelope, from: source, with: .syncDifferences(buckets: differingBuckets(lower, upper, digests)))
+        case .unknownRequest:
             reply(to: envelope, from: source, with: .error(.unknownCommand))
         case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences, .error:
             break
@@ -145,13 +196,29 @@ extension ChordNode {
             guard case .neighbors(let predecessor, let list) = envelope.message else { return }
             ownerCheckAnswered(lookupID, by: envelope.sender ?? rpc.peer, address: source, predecessor: predecessor,
                                successors: list, roundTrip: roundTrip, late: rpc.late)
+        case .ownerRequest(let operationID):
+            ownerRequestAnswered(operationID, by: envelope.sender ?? rpc.peer, answer: envelope.message)
+        case .replicaStore(let operationID):
+            replicaStored(operationID)
+        case .replicaFetch(let operationID):
+            guard case .fetched(let entry) = envelope.message else { return }
+            replicaFetched(operationID, from: envelope.sender ?? rpc.peer, entry: entry)
+        case .readRepair:
+            break
+        case .transferPage(let transferID):
+            pageAcknowledged(transferID)
+        case .syncDigest(let replica):
+            guard case .syncDifferences(let buckets) = envelope.message else { return }
+            syncDifferencesReceived(from: replica, buckets: buckets)
         }
     }
 
     private static func answers(_ message: Message, _ purpose: RPCPurpose) -> Bool {
         switch (message, purpose) {
         case (.neighbors, .stabilizeSuccessor), (.neighbors, .stabilizeCandidate),
-             (.pong, .checkPredecessor), (.nextHop, .lookupHop), (.neighbors, .joinWalk), (.neighbors, .ownerCheck):
+             (.pong, .checkPredecessor), (.nextHop, .lookupHop), (.neighbors, .joinWalk), (.neighbors, .ownerCheck),
+             (.result, .ownerRequest), (.redirect, .ownerRequest), (.stored, .replicaStore), (.fetched, .replicaFetch),
+             (.stored, .readRepair), (.stored, .transferPage), (.syncDifferences, .syncDigest):
             return true
         default:
             return false
@@ -201,6 +268,14 @@ extension ChordNode {
         case .ownerCheck(let lookupID):
             if let peer = rpc.peer, silentCount >= config.suspicionThreshold { declareDead(peer) }
             lookupHopTimedOut(lookupID, address: rpc.to, id: rpc.peer?.id, confirmsOwner: true)
+        case .ownerRequest(let operationID):
+            ownerRequestSilent(operationID, owner: rpc.peer)
+        case .replicaStore(let operationID), .replicaFetch(let operationID):
+            replicaSilent(operationID)
+        case .readRepair, .syncDigest:
+            break
+        case .transferPage(let transferID):
+            pageLost(transferID)
         }
     }
 

@@ -121,8 +121,10 @@ extension ChordNode {
 
     func setPredecessor(_ peer: Peer?) {
         guard peer != predecessor else { return }
+        let old = predecessor
         predecessor = peer
         effects.append(.event(.predecessorChanged(peer)))
+        predecessorMoved(from: old, to: peer)
     }
 
     /// Check-predecessor: ping it; silence (after retries) clears it.

@@ -70,6 +70,24 @@ public final class ChordNode {
     var joinContacts: [NodeAddress] = []
     var joinAttempts = 0
 
+    // MARK: Storage state
+
+    /// The keys this node holds (owned and replicas).
+    public internal(set) var store = KeyValueStore()
+    var clock = HybridClock()
+    var replyCache = ReplyCache()
+    var locationCache: LocationCache
+    var clientOperations: [UInt64: ClientOperation] = [:]
+    var ownerOperations: [UInt64: OwnerOperation] = [:]
+    var transfers: [UInt64: Transfer] = [:]
+    var repairBudget: RepairBudget
+    var nextOperationID: UInt64 = 1
+    /// The last predecessor known: bounds the owned range while the predecessor is unknown.
+    var lastPredecessorID: Identifier?
+    /// Until then this node, a new owner, also asks its successor about keys it misses.
+    var awaitingHandoffUntil: Instant?
+    var isLeaving = false
+
     /// A node advertising `address`, whose identifier is SHA-1 of that address's text.
     public convenience init(address: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64) {
         self.init(me: Peer(address: address), config: config, seed: seed)
@@ -83,6 +101,8 @@ public final class ChordNode {
         self.random = SeededRandom(seed: seed)
         self.roundTrips = RoundTripEstimator(config: config)
         self.nextRequestID = random.next() | 1
+        self.locationCache = LocationCache(capacity: config.locationCacheSize)
+        self.repairBudget = RepairBudget(bytesPerSecond: config.repairBytesPerSecond)
     }
 
     /// Processes one input at time `now`, appending effects to `output`.
@@ -99,7 +119,9 @@ public final class ChordNode {
             armedTimer = nil
             runDueWork()
         case .leave:
-            effects.append(.leaveCompleted)
+            beginLeave()
+        case .request(let message, let token):
+            handleClientRequest(message, requester: .local(token: token))
         case .lookup(let target, let token, let confirmOwner):
             if phase == .member {
                 startLookup(target: target, purpose: .client(token: token), confirmOwner: confirmOwner, contacts: nil)
@@ -168,6 +190,16 @@ public final class ChordNode {
                 lookupDeadlinePassed(lookupID)
             case .joinRetry:
                 retryJoin()
+            case .clientDeadline(let operationID):
+                clientDeadlinePassed(operationID)
+            case .clientRetry(let operationID):
+                routeClientOperation(operationID)
+            case .ownerDeadline(let operationID):
+                ownerDeadlinePassed(operationID)
+            case .transferResume(let transferID):
+                sendNextPage(transferID)
+            case .leaveDeadline:
+                completeLeave()
             }
         }
         if phase == .member {
@@ -237,6 +269,18 @@ public struct NodeCounters: Sendable, Equatable {
     public var lookupsFailed = 0
     /// Peers declared dead.
     public var peersDeclaredDead = 0
+    /// Replicas sent a newer version after a read found them stale (and local repairs).
+    public var readRepairs = 0
+    /// Client requests refused because too many were in progress.
+    public var overloadRefusals = 0
+    /// Retransmitted requests answered from the reply cache.
+    public var repliesFromCache = 0
+    /// Key transfers (hand-off, leave, repair) started, and abandoned after lost pages.
+    public var transfersStarted = 0
+    /// Key transfers abandoned after a page went unanswered.
+    public var transfersAbandoned = 0
+    /// Pages of keys sent.
+    public var pagesSent = 0
 }
 
 extension ChordNode {

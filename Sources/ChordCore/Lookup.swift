@@ -19,6 +19,8 @@ enum LookupPurpose {
     case fixFinger(index: Int)
     case join
     case successorCheck
+    case clientOperation(UInt64)
+    case trace(ClientRequester)
 }
 
 /// The state of one iterative lookup in progress (a class: it is updated in place on every

@@ -38,6 +38,40 @@ public struct NodeConfig: Sendable {
     /// How long a joining node waits before retrying a failed join.
     public var joinRetryDelay: Int64 = Nanos.seconds(1)
 
+    // MARK: Storage
+
+    /// Each key lives on its owner and the owner's next `replicas − 1` successors.
+    public var replicas = 3
+    /// A write is acknowledged once this many replicas (the owner included) stored it.
+    public var writeQuorum = 2
+    /// A read consults this many replicas (the owner included) and returns the newest.
+    public var readQuorum = 2
+    /// Refuse new keys beyond this many live keys (nil: no limit).
+    public var maximumKeys: Int?
+    /// Refuse writes that would take stored key and value bytes beyond this (nil: no limit).
+    public var maximumBytes: Int?
+    /// Client requests a node coordinates at once before answering `overloaded`.
+    public var maximumPendingClientRequests = 4096
+    /// A client request not finished by then is answered `timedOut` (clients wait 5 s).
+    public var clientRequestDeadline: Int64 = Nanos.milliseconds(4500)
+    /// A replica round (write acknowledgements, read answers) gives up after this.
+    public var replicaDeadline: Int64 = Nanos.seconds(2)
+    /// Peers the coordinator remembers as owners (0 turns the one-hop shortcut off).
+    public var locationCacheSize = 1024
+    /// Tombstones are kept this long (so a returning replica cannot resurrect a removed key),
+    /// then collected.
+    public var tombstoneLifetime: Int64 = Nanos.seconds(3600)
+    /// Hand-off, repair and anti-entropy send at most this many bytes per second.
+    public var repairBytesPerSecond = 4_000_000
+    /// Mean period of the anti-entropy exchange with one replica.
+    public var antiEntropyInterval: Int64 = Nanos.seconds(5)
+
+    /// Whether the storage settings are consistent: 1 <= W, R' <= R and W + R' > R.
+    public var quorumsAreValid: Bool {
+        replicas >= 1 && writeQuorum >= 1 && readQuorum >= 1 && writeQuorum <= replicas && readQuorum <= replicas
+            && writeQuorum + readQuorum > replicas
+    }
+
     /// Added to `now` to get Unix time in nanoseconds; version timestamps use it. The UDP
     /// shell sets it at start; the simulator leaves 0 (simulated time is its wall time).
     public var wallClockOffset: Int64 = 0

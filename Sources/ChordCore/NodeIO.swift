@@ -6,6 +6,10 @@ public enum Input: Sendable {
     case received(Envelope, from: NodeAddress)
     /// The timer the node last armed has fired.
     case timer
+    /// A local caller's client request (`.get`, `.put`, `.remove`, `.traceLookup`,
+    /// `.getInfo`), handled as if it came over the network; answered by
+    /// `.requestCompleted(token, answer)`.
+    case request(Message, token: UInt64)
     /// Leave the ring gracefully: hand the keys to the successor, tell the neighbours, then
     /// report `.leaveCompleted` (after which the runner may stop the node).
     case leave
@@ -26,6 +30,8 @@ public enum Effect: Sendable {
     case lookupCompleted(token: UInt64, Result<LookupResult, LookupFailure>)
     /// Something worth logging happened.
     case event(NodeEvent)
+    /// A local `.request` finished with this answer (`.result`, `.trace`, `.info`, `.error`).
+    case requestCompleted(token: UInt64, Message)
     /// A `.leave` has finished (keys handed over, neighbours told, or its time ran out): the
     /// runner may stop the node now.
     case leaveCompleted

@@ -26,6 +26,18 @@ public struct ScenarioSettings: Sendable {
     public var medianSession: Int64 = Nanos.seconds(600)
     /// How long churn or a partition lasts.
     public var duration: Int64 = Nanos.seconds(3600)
+    /// Keys in the store workload.
+    public var keys = 1000
+    /// Store operations issued per simulated second.
+    public var operationRate = 100.0
+    /// Whether the store scenario churns (with `medianSession`).
+    public var churn = false
+    /// Replication factor, write and read quorums.
+    public var replicas = 3
+    /// Write quorum W.
+    public var writeQuorum = 2
+    /// Read quorum R'.
+    public var readQuorum = 2
     /// When to check the global ring invariants.
     public var checkPolicy: Simulation.CheckPolicy = .everyStructuralChange
     /// How long an appendage may skip a ring member before the run fails (default: 30
@@ -37,7 +49,8 @@ public struct ScenarioSettings: Sendable {
     /// Defaults.
     public init() {}
 
-    var nodeConfig: NodeConfig {
+    /// The node configuration these settings imply.
+    public var nodeConfig: NodeConfig {
         var config = NodeConfig()
         config.successorListLength = successorListLength
         config.stabilizeInterval = stabilizeInterval
@@ -45,6 +58,9 @@ public struct ScenarioSettings: Sendable {
         config.checkPredecessorInterval = stabilizeInterval
         config.initialRoundTrip = network.minimumLatency * 2 + network.meanExtraLatency * 2
         config.minimumTimeout = network.minimumLatency * 2
+        config.replicas = replicas
+        config.writeQuorum = writeQuorum
+        config.readQuorum = readQuorum
         return config
     }
 }

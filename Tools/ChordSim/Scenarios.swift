@@ -9,6 +9,7 @@ public enum Scenario: String, CaseIterable, Sendable {
     case crash
     case churn
     case partition
+    case store
 
     /// Runs the scenario with `settings`.
     public func run(_ settings: ScenarioSettings) -> ScenarioReport {
@@ -27,6 +28,7 @@ public enum Scenario: String, CaseIterable, Sendable {
             case .crash: try Self.massCrash(simulation, settings, &report)
             case .churn: try Self.churn(simulation, settings, &report)
             case .partition: try Self.partitionAndHeal(simulation, settings, &report)
+            case .store: try Self.storeWorkload(simulation, settings, &report)
             }
         } catch {
             report.violation = error

@@ -104,6 +104,10 @@ public final class Simulation {
     /// Live members sorted by identifier: the ground truth for owners and exactness.
     var members = MemberIndex()
     var outstandingLookups: [UInt64: OutstandingLookup] = [:]
+    /// Answers to requests issued with `issueRequest`, when no workload takes them.
+    var completedRequests: [(UInt64, Message)] = []
+    /// The key-value workload, told about every answer and every crash.
+    public var workload: KeyValueWorkload?
     var nextLookupToken: UInt64 = 1
     /// Hosts whose inputs and effects are printed (debugging aid; empty in normal runs).
     public var watched: Set<Int> = []
@@ -169,6 +173,7 @@ public final class Simulation {
         let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key)
         for token in orphaned { outstandingLookups.removeValue(forKey: token) }
         lookups.issuerCrashed += orphaned.count
+        workload?.coordinatorCrashed(index)
         if hosts[index].isMember {
             hosts[index].isMember = false
             members.remove(hosts[index].id)
@@ -251,6 +256,21 @@ public final class Simulation {
         try run(until: now + duration)
     }
 
+    /// Hands host `index` a client request; returns the token its answer will carry.
+    public func issueRequest(from index: Int, _ message: Message) -> UInt64? {
+        guard hosts[index].core != nil else { return nil }
+        let token = nextLookupToken
+        nextLookupToken += 1
+        handle(index, .request(message, token: token))
+        return token
+    }
+
+    /// Answers collected for requests not taken by the workload.
+    public func takeCompletedRequests() -> [(UInt64, Message)] {
+        defer { completedRequests.removeAll() }
+        return completedRequests
+    }
+
     /// Asks host `index` to look `target` up; the outcome is judged when it completes.
     public func issueLookup(from index: Int, target: Identifier, confirmOwner: Bool) {
         guard hosts[index].core != nil else { return }
@@ -284,6 +304,8 @@ public final class Simulation {
                 queue.insert(.timer(node: Int32(index), generation: hosts[index].timerGeneration), at: max(instant, now))
             case .lookupCompleted(let token, let outcome):
                 judgeLookup(token: token, outcome: outcome)
+            case .requestCompleted(let token, let answer):
+                if let workload { workload.completed(token: token, answer: answer, now: now) } else { completedRequests.append((token, answer)) }
             case .leaveCompleted:
                 break
             case .event(let event):

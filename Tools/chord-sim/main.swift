@@ -22,6 +22,8 @@ let usage = Usage(
       crash      build a ring, crash --crash-fraction of it at once, look up during repair
       churn      build a ring, then exponential sessions (--median-session) for --duration
       partition  build a ring, split it in two for --duration, heal, time to one exact ring
+      store      key-value workload over --keys (puts, overwrites, gets, removes) for --duration,
+                 with --churn; then every key is read back and its replicas counted
     """,
     options: [
         .value("seed", "N", "master seed (default: random, printed)"),
@@ -38,10 +40,16 @@ let usage = Usage(
         .value("lookup-rate", "PER_S", "lookups per simulated second in other scenarios (default 50)"),
         .value("crash-fraction", "F", "fraction crashed at once (default 0.25)"),
         .value("median-session", "SECONDS", "median session time under churn (default 600)"),
-        .value("duration", "SECONDS", "churn or partition duration (default 3600 churn, 60 partition)"),
+        .value("duration", "SECONDS", "churn, partition or store duration (default 3600 churn, 60 partition, 300 store)"),
         .value("check-interval", "SECONDS", "global ring check at most this often; 0 = after every change (default 0 up to 2000 nodes, else 1)"),
         .value("appendage-grace", "SECONDS", "how long a joined node may skip a ring member (default 30 stabilize periods)"),
         .value("watch", "HOSTS", "print every input and effect of these host indices (debugging), e.g. 3,17"),
+        .value("keys", "N", "keys in the store workload (default 1000)"),
+        .value("ops-rate", "PER_S", "store operations per simulated second (default 100)"),
+        .flag("churn", "store scenario: churn with --median-session while the workload runs"),
+        .value("replicas", "R", "replication factor (default 3)"),
+        .value("write-quorum", "W", "write quorum (default 2)"),
+        .value("read-quorum", "R", "read quorum (default 2)"),
         .flag("json", "print one JSON object instead of a table"),
         .flag("verify-replay", "run twice and check both runs have the same trace hash"),
     ])
@@ -80,12 +88,21 @@ do {
     parsed.lookupRate = try arguments.double("lookup-rate", default: 50, in: 0...1e6)
     parsed.crashFraction = try arguments.double("crash-fraction", default: 0.25, in: 0...0.99)
     parsed.medianSession = Nanos.fromSeconds(try arguments.double("median-session", default: 600, in: 0.001...1e9))
-    parsed.duration = Nanos.fromSeconds(try arguments.double("duration", default: scenario == .partition ? 60 : 3600, in: 0...1e9))
+    parsed.duration = Nanos.fromSeconds(try arguments.double("duration", default: scenario == .partition ? 60 : (scenario == .store ? 300 : 3600), in: 0...1e9))
     let checkInterval = try arguments.double("check-interval", default: parsed.nodes > 2000 ? 1 : 0, in: 0...1e6)
     parsed.checkPolicy = checkInterval == 0 ? .everyStructuralChange : .periodic(Nanos.fromSeconds(checkInterval))
     if let watch = arguments.string("watch") { parsed.watch = Set(watch.split(separator: ",").compactMap { Int($0) }) }
     if arguments.string("appendage-grace") != nil {
         parsed.appendageGrace = Nanos.fromSeconds(try arguments.double("appendage-grace", default: 5, in: 0...1e9))
+    }
+    parsed.keys = try arguments.int("keys", default: 1000, in: 1...10_000_000)
+    parsed.operationRate = try arguments.double("ops-rate", default: 100, in: 0.001...1e7)
+    parsed.churn = arguments.flag("churn")
+    parsed.replicas = try arguments.int("replicas", default: 3, in: 1...16)
+    parsed.writeQuorum = try arguments.int("write-quorum", default: 2, in: 1...16)
+    parsed.readQuorum = try arguments.int("read-quorum", default: 2, in: 1...16)
+    guard parsed.nodeConfig.quorumsAreValid else {
+        throw UsageError("need W <= R, R' <= R and W + R' > R (got R=\(parsed.replicas), W=\(parsed.writeQuorum), R'=\(parsed.readQuorum))")
     }
     settings = parsed
 } catch {

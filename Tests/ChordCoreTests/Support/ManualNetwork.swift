@@ -287,7 +287,7 @@ final class ManualNetwork {
                 enqueue(Datagram(from: address, to: destination, envelope: envelope, sentAt: now, arrival: now + oneWayDelay))
             case .armTimer(let instant):
                 if !crashed.contains(address) { timers[address] = instant }
-            case .lookupCompleted, .event, .leaveCompleted:
+            case .lookupCompleted, .event, .leaveCompleted, .requestCompleted:
                 break
             }
         }

@@ -1,0 +1,27 @@
+/// Who asked for a client operation.
+enum ClientRequester {
+    /// A client over the network: answer to its address with its request id (and remember
+    /// the answer in the reply cache).
+    case remote(ReplyCache.Key, requestID: UInt64)
+    /// A local caller (`Input.request`), answered with `.requestCompleted`.
+    case local(token: UInt64)
+}
+
+/// A get, put or remove this node coordinates for a client: find the key's owner, hand it
+/// the operation, follow redirects and route around silent owners until an answer or the
+/// deadline.
+final class ClientOperation {
+    let requester: ClientRequester
+    let operation: StorageOperation
+    let keyID: Identifier
+    /// Owners asked so far (bounded).
+    var attempts = 0
+    /// Whether the next owner must come from a full lookup (the shortcut failed).
+    var needsLookup = false
+
+    init(requester: ClientRequester, operation: StorageOperation, keyID: Identifier) {
+        self.requester = requester
+        self.operation = operation
+        self.keyID = keyID
+    }
+}

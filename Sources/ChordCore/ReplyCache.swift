@@ -1,0 +1,70 @@
+/// Remembers the answers to recent requests, so that a retransmitted request (same source,
+/// same request id) gets the same answer and is not applied twice: a re-sent old put must
+/// never become a new, newer write.
+///
+/// Entries live `lifetime` nanoseconds (longer than any client retries) and at most
+/// `capacity` are kept, oldest dropped first. A request still being worked on is remembered
+/// too, so its retransmissions are ignored until the answer exists.
+struct ReplyCache {
+    struct Key: Hashable {
+        let source: NodeAddress
+        let requestID: UInt64
+    }
+
+    enum State {
+        case unseen
+        case inProgress
+        case answered(Message)
+    }
+
+    private var entries: [Key: (reply: Message?, at: Instant)] = [:]
+    private var order: [Key] = []
+    private var head = 0
+    private let capacity: Int
+    private let lifetime: Int64
+
+    init(capacity: Int = 16_384, lifetime: Int64 = Nanos.seconds(60)) {
+        self.capacity = capacity
+        self.lifetime = lifetime
+    }
+
+    /// What is known about this request.
+    func state(of key: Key) -> State {
+        guard let entry = entries[key] else { return .unseen }
+        return entry.reply.map { .answered($0) } ?? .inProgress
+    }
+
+    /// Marks a request as being worked on.
+    mutating func begin(_ key: Key, now: Instant) {
+        expire(now: now)
+        entries[key] = (nil, now)
+        order.append(key)
+    }
+
+    /// Records the answer to a request.
+    mutating func finish(_ key: Key, reply: Message, now: Instant) {
+        if entries[key] == nil { order.append(key) }
+        entries[key] = (reply, now)
+        expire(now: now)
+    }
+
+    /// Forgets a request that will not be answered (so a retry is treated as new).
+    mutating func abandon(_ key: Key) {
+        entries.removeValue(forKey: key)
+    }
+
+    private mutating func expire(now: Instant) {
+        while head < order.count {
+            let key = order[head]
+            if let entry = entries[key] {
+                if now - entry.at < lifetime && entries.count <= capacity { break }
+                entries.removeValue(forKey: key)
+            }
+            head += 1
+        }
+        if head > 4096 && head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+}

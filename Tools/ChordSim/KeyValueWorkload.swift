@@ -1,0 +1,213 @@
+import ChordCore
+
+/// A client workload for the simulator: puts of new keys and overwrites, gets and removes,
+/// one writer per key (at most one operation in flight per key), through random members.
+///
+/// It records what each key may hold: after an acknowledged write, exactly that write; after
+/// a write that failed or timed out, either the write or what was there before (the write may
+/// have reached some replicas). Every read, during the run and at the end, must return one of
+/// the allowed values; a final read that does not is a lost (or resurrected) write.
+public final class KeyValueWorkload {
+    struct Pending {
+        let key: Int
+        let operation: Operation
+        let issued: Instant
+    }
+
+    enum Operation {
+        case put([UInt8])
+        case get
+        case remove
+    }
+
+    /// Counts of what happened.
+    public struct Statistics: Sendable {
+        /// Operations issued.
+        public var issued = 0
+        /// Puts acknowledged.
+        public var putsAcknowledged = 0
+        /// Removes acknowledged (found or not).
+        public var removesAcknowledged = 0
+        /// Gets that returned an allowed value (or correctly nothing).
+        public var readsCorrect = 0
+        /// Gets that returned a value the key could not hold.
+        public var readsWrong = 0
+        /// Operations answered with a failure status (timedOut, unavailable, ...).
+        public var failed = 0
+        /// Operations whose coordinator crashed before answering.
+        public var lostWithCoordinator = 0
+        /// Latencies of successful operations, nanoseconds.
+        public var latencies: [Int64] = []
+    }
+
+    let keyCount: Int
+    /// Per key: the values it may hold now (nil stands for "no value").
+    var allowed: [[[UInt8]?]]
+    var busy: [Bool]
+    var pending: [UInt64: (host: Int, operation: Pending)] = [:]
+    var random: SeededRandom
+    var nextValue: UInt64 = 0
+    /// Statistics so far.
+    public private(set) var statistics = Statistics()
+
+    /// A workload over `keyCount` keys ("k0", "k1", ...), drawing from `seed`.
+    public init(keyCount: Int, seed: UInt64) {
+        self.keyCount = keyCount
+        allowed = Array(repeating: [nil], count: keyCount)
+        busy = Array(repeating: false, count: keyCount)
+        random = SeededRandom(seed: seed)
+    }
+
+    static func keyBytes(_ index: Int) -> [UInt8] { Array("k\(index)".utf8) }
+
+    /// Issues one random operation on an idle key through a random member; false if none.
+    @discardableResult
+    public func issue(on simulation: Simulation) -> Bool {
+        let members = simulation.memberIndices
+        guard !members.isEmpty else { return false }
+        var key = random.nextInt(below: keyCount)
+        var tries = 0
+        while busy[key] && tries < 8 {
+            key = random.nextInt(below: keyCount)
+            tries += 1
+        }
+        guard !busy[key] else { return false }
+        let roll = random.nextUnit()
+        let operation: Operation
+        if roll < 0.5 {
+            nextValue += 1
+            operation = .put(Array("v\(nextValue)-\(key)".utf8))
+        } else if roll < 0.9 {
+            operation = .get
+        } else {
+            operation = .remove
+        }
+        send(operation, key: key, through: members[random.nextInt(below: members.count)], on: simulation)
+        return true
+    }
+
+    private func send(_ operation: Operation, key: Int, through host: Int, on simulation: Simulation) {
+        let message: Message
+        switch operation {
+        case .put(let value): message = .put(key: Self.keyBytes(key), value: value)
+        case .get: message = .get(key: Self.keyBytes(key))
+        case .remove: message = .remove(key: Self.keyBytes(key))
+        }
+        guard let token = simulation.issueRequest(from: host, message) else { return }
+        busy[key] = true
+        statistics.issued += 1
+        pending[token] = (host, Pending(key: key, operation: operation, issued: simulation.now))
+    }
+
+    /// Takes in an answer the simulation delivered.
+    func completed(token: UInt64, answer: Message, now: Instant) {
+        guard let (_, request) = pending.removeValue(forKey: token) else { return }
+        busy[request.key] = false
+        guard case .result(let status, let value) = answer else {
+            statistics.failed += 1
+            return
+        }
+        switch (request.operation, status) {
+        case (.put(let written), .ok):
+            allowed[request.key] = [written]
+            statistics.putsAcknowledged += 1
+            statistics.latencies.append(now - request.issued)
+        case (.remove, .ok), (.remove, .notFound):
+            allowed[request.key] = [nil]
+            statistics.removesAcknowledged += 1
+            statistics.latencies.append(now - request.issued)
+        case (.get, .ok), (.get, .notFound):
+            let seen: [UInt8]? = status == .ok ? value : nil
+            if allowed[request.key].contains(where: { $0 == seen }) {
+                statistics.readsCorrect += 1
+            } else {
+                statistics.readsWrong += 1
+            }
+            statistics.latencies.append(now - request.issued)
+        case (.put(let written), _):
+            // May or may not have been applied.
+            if !allowed[request.key].contains(where: { $0 == written }) { allowed[request.key].append(written) }
+            statistics.failed += 1
+        case (.remove, _):
+            if !allowed[request.key].contains(where: { $0 == nil }) { allowed[request.key].append(nil) }
+            statistics.failed += 1
+        case (.get, _):
+            statistics.failed += 1
+        }
+    }
+
+    /// Forgets operations whose coordinating host crashed (they will never be answered);
+    /// a write among them may or may not have happened.
+    func coordinatorCrashed(_ host: Int) {
+        let lost = pending.filter { $0.value.host == host }.map(\.key)
+        for token in lost {
+            guard let (_, request) = pending.removeValue(forKey: token) else { continue }
+            busy[request.key] = false
+            statistics.lostWithCoordinator += 1
+            switch request.operation {
+            case .put(let written):
+                if !allowed[request.key].contains(where: { $0 == written }) { allowed[request.key].append(written) }
+            case .remove:
+                if !allowed[request.key].contains(where: { $0 == nil }) { allowed[request.key].append(nil) }
+            case .get:
+                break
+            }
+        }
+    }
+
+    /// Whether an operation is still out.
+    public var inFlight: Int { pending.count }
+
+    /// Reads every key back through random members and reports keys whose value is not one
+    /// the acknowledged history allows.
+    public func verifyAll(on simulation: Simulation, timeout: Int64) throws(InvariantViolation) -> Verification {
+        var verification = Verification()
+        var outstanding: [UInt64: Int] = [:]
+        simulation.workload = nil
+        defer { simulation.workload = self }
+        for key in 0..<keyCount {
+            let members = simulation.memberIndices
+            guard !members.isEmpty else { break }
+            let host = members[random.nextInt(below: members.count)]
+            if let token = simulation.issueRequest(from: host, .get(key: Self.keyBytes(key))) { outstanding[token] = key }
+            if key % 200 == 199 { try simulation.run(for: Nanos.milliseconds(50)) }
+        }
+        let deadline = simulation.now + timeout
+        while !outstanding.isEmpty && simulation.now < deadline {
+            try simulation.run(for: Nanos.milliseconds(100))
+            for (token, answer) in simulation.takeCompletedRequests() {
+                guard let key = outstanding.removeValue(forKey: token) else {
+                    completed(token: token, answer: answer, now: simulation.now)
+                    continue
+                }
+                guard case .result(let status, let value) = answer, status == .ok || status == .notFound else {
+                    verification.unanswered += 1
+                    continue
+                }
+                let seen: [UInt8]? = status == .ok ? value : nil
+                if allowed[key].contains(where: { $0 == seen }) {
+                    verification.correct += 1
+                } else {
+                    verification.lost += 1
+                    if verification.examples.count < 5 {
+                        verification.examples.append("k\(key): read \(seen.map { String(decoding: $0, as: UTF8.self) } ?? "nothing"), allowed \(allowed[key].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" })")
+                    }
+                }
+            }
+        }
+        verification.unanswered += outstanding.count
+        return verification
+    }
+
+    /// The outcome of reading every key back.
+    public struct Verification: Sendable {
+        /// Keys whose value matched the acknowledged history.
+        public var correct = 0
+        /// Keys that lost an acknowledged write (or resurrected a removed one).
+        public var lost = 0
+        /// Keys whose read failed or went unanswered.
+        public var unanswered = 0
+        /// A few lost keys, described.
+        public var examples: [String] = []
+    }
+}
