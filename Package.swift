@@ -8,14 +8,18 @@ let package = Package(
     name: "ChordDHT",
     products: [
         .library(name: "ChordCore", targets: ["ChordCore"]),
+        .library(name: "ChordWire", targets: ["ChordWire"]),
     ],
     targets: [
         .target(name: "ChordCore", path: "Sources/ChordCore"),
+        .target(name: "ChordWire", dependencies: ["ChordCore"], path: "Sources/ChordWire"),
         .target(name: "CommandLineSupport", path: "Sources/CommandLineSupport"),
         .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
+        .executableTarget(name: "wire-bench", dependencies: ["ChordWire", "ChordCore"], path: "Tools/wire-bench"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
         .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ChordCore"], path: "Tests/ChordSimTests"),
+        .testTarget(name: "ChordWireTests", dependencies: ["ChordWire", "ChordCore"], path: "Tests/ChordWireTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,274 @@
+import ChordCore
+
+/// The binary wire protocol: one `Envelope` per UDP datagram.
+///
+/// The format is specified byte by byte in docs/PROTOCOL.md. In short: a 13-byte header
+/// (magic "CH", version 1, message type, flags, request id), the sender when a ring member
+/// sent it, then the body. Integers are big-endian.
+///
+/// Decoding is strict: any datagram that is not exactly one well-formed message throws a
+/// `WireError` (it never traps, and never allocates more than the datagram's size).
+/// Encoding does not check limits: a key outside 1...1024 bytes, a value over
+/// `StorageLimits.maximumValueBytes` or a list over its bound gives a datagram every receiver
+/// rejects, so callers validate user input first. Nor does it check the total size: callers
+/// that can build large messages (values, `store` batches, traces, infos) compare
+/// `encodedSize(of:)` (or the encoded `count`) with `maximumDatagramBytes` before sending.
+/// `.unknownRequest(type:)` encodes as its type code with an empty body (to probe a node);
+/// its type should be an unassigned request code (0x00...0x7F).
+public enum WireFormat {
+    /// The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes).
+    public static let maximumDatagramBytes = 65_507
+    /// The protocol version this build speaks (header byte 2).
+    public static let protocolVersion: UInt8 = 1
+    /// The two magic bytes every datagram starts with: "CH".
+    public static let magic: (UInt8, UInt8) = (0x43, 0x48)
+    /// Bytes of the fixed header (magic, version, type, flags, request id).
+    public static let headerBytes = 13
+
+    /// Most peers in a successor list, lookup step or neighbour list.
+    public static let maximumPeers = 64
+    /// Most peers in `NodeInfo.fingers` (one per finger at most).
+    public static let maximumFingers = 160
+    /// Most hops in a lookup trace.
+    public static let maximumHops = 255
+    /// Most entries in one `store`.
+    public static let maximumEntries = 4096
+    /// Most digests in one `syncDigest`, and most buckets in one `syncDifferences`.
+    public static let maximumBuckets = 4096
+
+    /// Encodes `envelope` into a new array of exactly `encodedSize(of: envelope)` bytes.
+    /// The result may exceed `maximumDatagramBytes`; see the type's documentation.
+    public static func encode(_ envelope: Envelope) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(envelope, into: &bytes)
+        return bytes
+    }
+
+    /// Encodes `envelope` into `buffer`, replacing its contents and reusing its capacity
+    /// (a sender that keeps one buffer allocates only when a message outgrows it).
+    public static func encode(_ envelope: Envelope, into buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(encodedSize(of: envelope))
+        var writer = WireWriter(buffer: buffer)
+        buffer = []
+        writer.write(envelope)
+        buffer = writer.buffer
+    }
+
+    /// Decodes one datagram. Throws on anything but exactly one well-formed message; an
+    /// unknown request type with a valid header decodes to `.unknownRequest(type:)`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Envelope {
+        var reader = WireReader(bytes)
+        return try reader.readEnvelope()
+    }
+
+    /// Decodes one datagram held in an array; see `decode(_:)` for raw buffers.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Envelope {
+        let result = bytes.withUnsafeBytes { buffer -> Result<Envelope, WireError> in
+            do throws(WireError) {
+                return .success(try decode(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The message type byte (header byte 3) `message` is sent with.
+    public static func typeCode(of message: Message) -> UInt8 {
+        if case .unknownRequest(let type) = message { return type }
+        return MessageType(message)!.rawValue
+    }
+}
+
+/// The message type codes. Requests are 0x00...0x7F, responses 0x80...0xFF, so that a
+/// receiver can tell an unknown request (answered with `.error(.unknownCommand)`) from an
+/// unknown response (dropped).
+enum MessageType: UInt8 {
+    // Ring maintenance and routing.
+    case ping = 0x01
+    case getNeighbors = 0x02
+    case notify = 0x03
+    case announce = 0x04
+    case findNext = 0x05
+    case leaving = 0x06
+    // Client requests.
+    case get = 0x10
+    case put = 0x11
+    case remove = 0x12
+    case traceLookup = 0x13
+    case getInfo = 0x14
+    // Storage requests between nodes.
+    case ownerGet = 0x20
+    case ownerPut = 0x21
+    case ownerRemove = 0x22
+    case store = 0x23
+    case fetch = 0x24
+    case syncDigest = 0x25
+    // Responses.
+    case pong = 0x81
+    case neighbors = 0x82
+    case nextHop = 0x85
+    case result = 0x90
+    case trace = 0x93
+    case info = 0x94
+    case redirect = 0xA0
+    case stored = 0xA3
+    case fetched = 0xA4
+    case syncDifferences = 0xA5
+    case error = 0xFF
+
+    /// The first response type code.
+    static let firstResponse: UInt8 = 0x80
+
+    /// The type of a known message; nil for `.unknownRequest` (its code is its own).
+    init?(_ message: Message) {
+        switch message {
+        case .ping: self = .ping
+        case .getNeighbors: self = .getNeighbors
+        case .notify: self = .notify
+        case .announce: self = .announce
+        case .findNext: self = .findNext
+        case .leaving: self = .leaving
+        case .get: self = .get
+        case .put: self = .put
+        case .remove: self = .remove
+        case .traceLookup: self = .traceLookup
+        case .getInfo: self = .getInfo
+        case .ownerRequest(.get): self = .ownerGet
+        case .ownerRequest(.put): self = .ownerPut
+        case .ownerRequest(.remove): self = .ownerRemove
+        case .store: self = .store
+        case .fetch: self = .fetch
+        case .syncDigest: self = .syncDigest
+        case .pong: self = .pong
+        case .neighbors: self = .neighbors
+        case .nextHop: self = .nextHop
+        case .result: self = .result
+        case .redirect: self = .redirect
+        case .trace: self = .trace
+        case .info: self = .info
+        case .stored: self = .stored
+        case .fetched: self = .fetched
+        case .syncDifferences: self = .syncDifferences
+        case .error: self = .error
+        case .unknownRequest: return nil
+        }
+    }
+}
+
+/// Bytes of the fields the encoder and decoder share.
+enum FieldSize {
+    /// Flags bit 0: the sender follows the header.
+    static let senderPresent: UInt8 = 0x01
+    /// Smallest encoded peer: identifier, family, IPv4 address, port.
+    static let minimumPeer = Identifier.byteCount + 1 + 4 + 2
+    /// Smallest encoded lookup hop: IPv4 address, flags.
+    static let minimumHop = 1 + 4 + 2 + 1
+    /// Smallest encoded stored entry: key length, 1-byte key, presence byte, version.
+    static let minimumEntry = 2 + 1 + 1 + 16
+    /// Lookup hop flags.
+    static let hopHasID: UInt8 = 0x01
+    static let hopHasRoundTrip: UInt8 = 0x02
+    static let hopConfirmsOwner: UInt8 = 0x04
+    /// Lookup step kinds.
+    static let stepOwner: UInt8 = 0
+    static let stepCloser: UInt8 = 1
+
+    static func address(_ address: NodeAddress) -> Int {
+        address.family == .ipv4 ? 1 + 4 + 2 : 1 + 16 + 2
+    }
+
+    static func peer(_ peer: Peer) -> Int {
+        Identifier.byteCount + address(peer.address)
+    }
+
+    static func optionalPeer(_ peer: Peer?) -> Int {
+        guard let peer else { return 1 }
+        return 1 + self.peer(peer)
+    }
+
+    static func peers(_ peers: [Peer]) -> Int {
+        var total = 1
+        for peer in peers { total += self.peer(peer) }
+        return total
+    }
+
+    static func key(_ key: [UInt8]) -> Int { 2 + key.count }
+
+    static func value(_ value: [UInt8]) -> Int { 4 + value.count }
+
+    static func optionalValue(_ value: [UInt8]?) -> Int {
+        guard let value else { return 1 }
+        return 1 + self.value(value)
+    }
+
+    static func step(_ step: LookupStep) -> Int {
+        switch step {
+        case .owner(let list), .closer(let list): return 1 + peers(list)
+        }
+    }
+
+    static func hop(_ hop: LookupHop) -> Int {
+        address(hop.address) + 1 + (hop.id == nil ? 0 : Identifier.byteCount) + (hop.roundTrip == nil ? 0 : 8)
+    }
+}
+
+extension WireFormat {
+    /// The exact number of bytes `encode(envelope)` produces. Compare it with
+    /// `maximumDatagramBytes` before building a message that may be large.
+    public static func encodedSize(of envelope: Envelope) -> Int {
+        var total = headerBytes
+        if let sender = envelope.sender { total += FieldSize.peer(sender) }
+        return total + encodedBodySize(of: envelope.message)
+    }
+
+    /// The bytes one entry adds to a `store` message (for packing entries into datagrams:
+    /// a `store` is `encodedSize` of an empty `store` plus this for each entry).
+    public static func encodedSize(of entry: StoredEntry) -> Int {
+        FieldSize.key(entry.key) + FieldSize.optionalValue(entry.value) + 16
+    }
+
+    /// Bytes of a message body (everything after the header and sender).
+    static func encodedBodySize(of message: Message) -> Int {
+        switch message {
+        case .ping, .getNeighbors, .notify, .announce, .getInfo, .pong, .unknownRequest:
+            return 0
+        case .findNext, .traceLookup:
+            return Identifier.byteCount
+        case .leaving(let predecessor, let successors), .neighbors(let predecessor, let successors):
+            return FieldSize.optionalPeer(predecessor) + FieldSize.peers(successors)
+        case .get(let key), .remove(let key), .fetch(let key),
+             .ownerRequest(.get(let key)), .ownerRequest(.remove(let key)):
+            return FieldSize.key(key)
+        case .put(let key, let value), .ownerRequest(.put(let key, let value)):
+            return FieldSize.key(key) + FieldSize.value(value)
+        case .store(let entries):
+            var total = 2
+            for entry in entries { total += encodedSize(of: entry) }
+            return total
+        case .syncDigest(_, _, let digests):
+            return 2 * Identifier.byteCount + 2 + 8 * digests.count
+        case .nextHop(let step), .redirect(let step):
+            return FieldSize.step(step)
+        case .result(_, let value):
+            return 1 + FieldSize.optionalValue(value)
+        case .trace(let trace):
+            var total = Identifier.byteCount + 1 + 1
+            for hop in trace.hops { total += FieldSize.hop(hop) }
+            return total + FieldSize.optionalPeer(trace.owner) + FieldSize.peers(trace.successors) + 8
+        case .info(let info):
+            return FieldSize.optionalPeer(info.predecessor) + FieldSize.peers(info.successors)
+                + FieldSize.peers(info.fingers) + 4 * 8
+        case .stored:
+            return 4
+        case .fetched(let entry):
+            guard let entry else { return 1 }
+            return 1 + encodedSize(of: entry)
+        case .syncDifferences(let buckets):
+            return 2 + 2 * buckets.count
+        case .error:
+            return 1
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ChordCore
+import Testing
+@testable import ChordWire
+
+/// The example datagrams of docs/PROTOCOL.md, byte for byte: if the encoding changes, the
+/// document must change with it (and the protocol version should too).
+@Suite("Wire format: documented examples")
+struct GoldenTests {
+    static let node = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))  // 127.0.0.1:4000
+    static let other = Peer(address: NodeAddress(ipv6High: 0x2001_0DB8_0000_0000, ipv6Low: 1, port: 4001))  // [2001:db8::1]:4001
+
+    static let examples: [(String, Envelope, String)] = [
+        ("ping from 127.0.0.1:4000",
+         Envelope(requestID: 1, sender: node, message: .ping),
+         "43 48 01 01 01 00 00 00 00 00 00 00 01 ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0"),
+        ("client get \"user:42\"",
+         Envelope(requestID: 0x2A, sender: nil, message: .get(key: Array("user:42".utf8))),
+         "43 48 01 10 00 00 00 00 00 00 00 00 2a 00 07 75 73 65 72 3a 34 32"),
+        ("nextHop closer [2001:db8::1]:4001",
+         Envelope(requestID: 0x0000_0000_DEAD_BEEF, sender: node, message: .nextHop(.closer([other]))),
+         "43 48 01 85 01 00 00 00 00 de ad be ef ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
+         + "01 01 12 c5 cd e3 fa f1 01 92 32 d9 67 34 92 4f e1 a9 c7 8c 1c 1e 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 0f a1"),
+        ("result ok \"hi\"",
+         Envelope(requestID: 0x2A, sender: node, message: .result(status: .ok, value: Array("hi".utf8))),
+         "43 48 01 90 01 00 00 00 00 00 00 00 2a ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
+         + "00 01 00 00 00 02 68 69"),
+    ]
+
+    @Test(arguments: examples.indices)
+    func documentedBytes(index: Int) throws {
+        let (name, envelope, expected) = Self.examples[index]
+        let bytes = WireFormat.encode(envelope)
+        #expect(hex(bytes) == expected, "\(name)")
+        #expect(try WireFormat.decode(bytes) == envelope)
+    }
+}
