@@ -8,13 +8,19 @@ let package = Package(
     name: "ChordDHT",
     products: [
         .library(name: "ChordCore", targets: ["ChordCore"]),
+        .library(name: "ChordNet", targets: ["ChordNet"]),
+        .executable(name: "chord-node", targets: ["chord-node"]),
     ],
     targets: [
         .target(name: "ChordCore", path: "Sources/ChordCore"),
         .target(name: "CommandLineSupport", path: "Sources/CommandLineSupport"),
+        .target(name: "ChordNet", dependencies: ["ChordCore"], path: "Sources/ChordNet"),
+        .executableTarget(name: "chord-node", dependencies: ["ChordNet", "ChordCore", "CommandLineSupport"],
+                          path: "Sources/chord-node"),
         .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
+        .testTarget(name: "ChordNetTests", dependencies: ["ChordNet", "ChordCore"], path: "Tests/ChordNetTests"),
         .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ChordCore"], path: "Tests/ChordSimTests"),
     ],
     swiftLanguageModes: [.v6]

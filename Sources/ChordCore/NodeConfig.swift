@@ -38,6 +38,19 @@ public struct NodeConfig: Sendable {
     /// How long a joining node waits before retrying a failed join.
     public var joinRetryDelay: Int64 = Nanos.seconds(1)
 
+    // MARK: Storage
+
+    /// Each key lives on its owner and the owner's next `replicas − 1` successors.
+    public var replicas = 3
+    /// A write is acknowledged once this many replicas (the owner included) stored it.
+    public var writeQuorum = 2
+    /// A read consults this many replicas (the owner included) and returns the newest.
+    public var readQuorum = 2
+    /// Refuse new keys beyond this many live keys (nil: no limit).
+    public var maximumKeys: Int?
+    /// Refuse writes that would take stored key and value bytes beyond this (nil: no limit).
+    public var maximumBytes: Int?
+
     /// Added to `now` to get Unix time in nanoseconds; version timestamps use it. The UDP
     /// shell sets it at start; the simulator leaves 0 (simulated time is its wall time).
     public var wallClockOffset: Int64 = 0
