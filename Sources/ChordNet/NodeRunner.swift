@@ -1,0 +1,166 @@
+import ChordCore
+
+/// Runs one `ChordNode` on one UDP socket: the thin shell around the pure core.
+///
+/// A single-threaded loop waits on the socket and a wake pipe (signals, leave requests) for
+/// as long as the node's armed timer allows, reads a bounded batch of datagrams, feeds the
+/// core, and carries out its effects (sends, timer, logs). No protocol logic lives here.
+/// Not thread-safe: one thread owns it; other threads use `control`.
+public final class NodeRunner {
+    /// The core being run.
+    let node: ChordNode
+    /// Thread-safe status and leave requests.
+    public let control: RunnerControl
+    /// Socket traffic so far.
+    public internal(set) var traffic = TrafficCounters()
+
+    let socket: UDPSocket
+    let wakePipe: WakePipe
+    let codec: any DatagramCodec
+    let logger: Logger
+    let options: RunnerOptions
+    var state = RunnerStatus.State.created
+    var armedTimer: Instant?
+    var leaveDeadline: Instant?
+    var effects: [Effect] = []
+    var sendBuffer: [UInt8] = []
+    var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+    var signalsInstalled = false
+
+    /// Binds a socket to `listen` and creates the node. With port 0 the node advertises the
+    /// port the kernel chose; otherwise exactly `listen`. The configuration's wall-clock
+    /// offset is set here from the system clocks.
+    public init(listen: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64, codec: any DatagramCodec,
+                logger: Logger, options: RunnerOptions = RunnerOptions()) throws(SystemError) {
+        socket = try UDPSocket(binding: listen, options: options.socket)
+        wakePipe = try WakePipe()
+        var config = config
+        config.wallClockOffset = WallClock.offsetFromMonotonic()
+        node = ChordNode(address: listen.port == 0 ? socket.localAddress : listen, config: config, seed: seed)
+        self.codec = codec
+        self.logger = logger
+        self.options = options
+        control = RunnerControl(
+            status: RunnerStatus(state: .created, me: node.me, phase: node.phase, predecessor: nil, successors: [],
+                                 traffic: TrafficCounters(), node: node.counters),
+            wakePipe: wakePipe)
+    }
+
+    /// The advertised address.
+    public var address: NodeAddress { node.me.address }
+    /// The node's identifier: SHA-1 of the advertised address text.
+    public var id: Identifier { node.me.id }
+
+    /// Starts the node: a new ring (`bootstrap` nil) or a join through `bootstrap`. Prints the
+    /// listening line when asked to. Once only.
+    public func start(bootstrap: NodeAddress?) {
+        guard state == .created else { return }
+        if options.handleTerminationSignals { installSignals() }
+        state = .running
+        handle(.start(bootstrap: bootstrap))
+        if options.announceOnStandardOutput {
+            StandardOutput.write("node \(id.hex) listening on \(address)\n")
+        }
+        logger.info("node \(id.shortHex()) on \(address) " + (bootstrap.map { "joining through \($0)" } ?? "creating a ring"))
+        publish()
+    }
+
+    /// Runs the loop until the node has left (after a leave request or signal) or waiting
+    /// failed. Starts a new ring first if `start(bootstrap:)` was not called.
+    public func run() -> StopReason {
+        while true {
+            if let reason = runOnce() { return reason }
+        }
+    }
+
+    /// One wake-up: waits at most until the armed timer (and at most `maximumWait`
+    /// nanoseconds when given), then handles what arrived. Returns why the loop stopped, or
+    /// nil while the node runs.
+    public func runOnce(maximumWait: Int64? = nil) -> StopReason? {
+        if state == .created { start(bootstrap: nil) }
+        if case .stopped(let reason) = state { return reason }
+        fireTimerIfDue()
+        switch Syscalls.waitReadable([socket.descriptor, wakePipe.readDescriptor],
+                                     timeoutMilliseconds: waitMilliseconds(maximumWait: maximumWait)) {
+        case .failure(let error):
+            logger.error("waiting failed: \(error)")
+            stop(.failed(error))
+        case .success(let ready):
+            if ready[1] { handleWakeBytes(wakePipe.drain()) }
+            if ready[0] { receiveBatch() }
+        }
+        fireTimerIfDue()
+        if case .leaving = state, let deadline = leaveDeadline, MonotonicClock.now() >= deadline {
+            logger.warning("leave did not finish within \(Double(options.leaveTimeout) / 1e9) s; stopping anyway")
+            stop(.leaveTimedOut)
+        }
+        publish()
+        if case .stopped(let reason) = state { return reason }
+        return nil
+    }
+
+    /// Milliseconds to wait: until the armed timer or leave deadline (rounded up, so the wait
+    /// never ends early), -1 for no limit.
+    private func waitMilliseconds(maximumWait: Int64?) -> Int32 {
+        let now = MonotonicClock.now()
+        var wait = maximumWait
+        for deadline in [armedTimer, leaveDeadline].compactMap({ $0 }) {
+            wait = min(wait ?? .max, max(0, deadline - now))
+        }
+        guard let wait else { return -1 }
+        let milliseconds = wait / 1_000_000 + (wait % 1_000_000 == 0 ? 0 : 1)
+        return Int32(clamping: milliseconds)
+    }
+
+    private func fireTimerIfDue() {
+        guard let timer = armedTimer, isServing, MonotonicClock.now() >= timer else { return }
+        armedTimer = nil
+        handle(.timer)
+    }
+
+    private func handleWakeBytes(_ bytes: [UInt8]) {
+        for byte in bytes {
+            let cause = byte == WakeReason.leaveRequest ? "leave request" : "signal \(byte)"
+            switch state {
+            case .created, .running:
+                logger.info("\(cause): leaving the ring")
+                state = .leaving
+                leaveDeadline = MonotonicClock.now() + options.leaveTimeout
+                handle(.leave)
+            case .leaving:
+                logger.warning("\(cause) during the leave: stopping at once")
+                stop(.forced)
+            case .stopped:
+                return
+            }
+        }
+    }
+
+    /// Whether the node still takes inputs.
+    var isServing: Bool {
+        if case .stopped = state { return false }
+        return true
+    }
+
+    func stop(_ reason: StopReason) {
+        guard isServing else { return }
+        state = .stopped(reason)
+        if signalsInstalled {
+            Syscalls.stopForwardingTerminationSignals()
+            signalsInstalled = false
+        }
+        logger.info("stopped: \(reason)")
+    }
+
+    private func installSignals() {
+        switch Syscalls.forwardTerminationSignals(to: wakePipe.writeDescriptor) {
+        case .success: signalsInstalled = true
+        case .failure(let error): logger.warning("cannot handle SIGTERM/SIGINT: \(error)")
+        }
+    }
+
+    private func publish() {
+        control.publish(RunnerStatus(state: state, me: node.me, phase: node.phase, predecessor: node.predecessor,
+                                     successors: node.successors, traffic: traffic, node: node.counters))
+    }
+}

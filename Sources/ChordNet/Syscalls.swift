@@ -1,0 +1,237 @@
+import ChordCore
+import Glibc
+import Synchronization
+
+/// The only place that calls (Linux) the C library's socket, clock, signal and file-descriptor
+/// functions. Each wrapper is thin: it makes the call and turns a failure into a
+/// `SystemError` carrying `errno`. Everything above works with Swift types.
+enum Syscalls {
+    // MARK: Errors
+
+    /// The C library's text for an `errno` value.
+    static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "unknown error" }
+        return String(cString: text)
+    }
+
+    private static func failure(_ call: String) -> SystemError {
+        SystemError(call: call, errno: errno)
+    }
+
+    // MARK: Sockets
+
+    /// A new non-blocking, close-on-exec UDP socket of `family`.
+    static func openUDPSocket(family: NodeAddress.Family) -> Result<Int32, SystemError> {
+        let domain = family == .ipv4 ? AF_INET : AF_INET6
+        let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let descriptor = socket(domain, type, Int32(IPPROTO_UDP))
+        return descriptor >= 0 ? .success(descriptor) : .failure(failure("socket"))
+    }
+
+    /// Sets an integer socket option.
+    static func setOption(_ descriptor: Int32, level: Int32, name: Int32, value: Int32, label: String)
+        -> Result<Void, SystemError> {
+        var value = value
+        let result = setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        return result == 0 ? .success(()) : .failure(failure("setsockopt(\(label))"))
+    }
+
+    /// Sets the receive buffer size (the kernel may clamp it).
+    static func setReceiveBufferSize(_ descriptor: Int32, bytes: Int32) -> Result<Void, SystemError> {
+        setOption(descriptor, level: SOL_SOCKET, name: SO_RCVBUF, value: bytes, label: "SO_RCVBUF")
+    }
+
+    /// Sets the send buffer size (the kernel may clamp it).
+    static func setSendBufferSize(_ descriptor: Int32, bytes: Int32) -> Result<Void, SystemError> {
+        setOption(descriptor, level: SOL_SOCKET, name: SO_SNDBUF, value: bytes, label: "SO_SNDBUF")
+    }
+
+    /// Restricts an IPv6 socket to IPv6 traffic (no IPv4-mapped addresses).
+    static func setIPv6Only(_ descriptor: Int32) -> Result<Void, SystemError> {
+        setOption(descriptor, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1, label: "IPV6_V6ONLY")
+    }
+
+    /// Makes a descriptor non-blocking.
+    static func setNonBlocking(_ descriptor: Int32) -> Result<Void, SystemError> {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0 else { return .failure(failure("fcntl(F_GETFL)")) }
+        guard fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else { return .failure(failure("fcntl(F_SETFL)")) }
+        return .success(())
+    }
+
+    /// Binds a socket to an address.
+    static func bind(_ descriptor: Int32, to address: SocketAddress) -> Result<Void, SystemError> {
+        let result = address.withSockaddr { pointer, length in
+            Glibc.bind(descriptor, pointer, length)
+        }
+        return result == 0 ? .success(()) : .failure(failure("bind"))
+    }
+
+    /// The address a socket is bound to.
+    static func socketName(_ descriptor: Int32) -> Result<SocketAddress, SystemError> {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return .failure(failure("getsockname")) }
+        guard let address = SocketAddress(storage: storage, length: Int(length)) else {
+            return .failure(SystemError(call: "getsockname", errno: EAFNOSUPPORT))
+        }
+        return .success(address)
+    }
+
+    /// Sends one datagram; returns the bytes sent.
+    static func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress)
+        -> Result<Int, SystemError> {
+        while true {
+            let sent = address.withSockaddr { pointer, length in
+                sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), pointer, length)
+            }
+            if sent >= 0 { return .success(sent) }
+            if errno == EINTR { continue }
+            return .failure(failure("sendto"))
+        }
+    }
+
+    /// Receives one datagram into `buffer`: its full length (which may exceed the buffer,
+    /// when it was truncated) and source, or nil when none is waiting.
+    static func receive(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer)
+        -> Result<(length: Int, source: sockaddr_storage, sourceLength: Int)?, SystemError> {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        while true {
+            let received = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC), $0, &length)
+                }
+            }
+            if received >= 0 { return .success((received, storage, Int(length))) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .success(nil)
+            default: return .failure(failure("recvfrom"))
+            }
+        }
+    }
+
+    /// Closes a descriptor, ignoring errors (there is nothing useful to do about them).
+    static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
+    // MARK: Waiting
+
+    /// Waits until one of `descriptors` is readable or `timeoutMilliseconds` pass (-1: no
+    /// limit). Returns which are readable (all false on a timeout or an interrupted wait).
+    static func waitReadable(_ descriptors: [Int32], timeoutMilliseconds: Int32) -> Result<[Bool], SystemError> {
+        var entries = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let result = poll(&entries, nfds_t(entries.count), timeoutMilliseconds)
+        if result < 0 {
+            if errno == EINTR { return .success(Array(repeating: false, count: descriptors.count)) }
+            return .failure(failure("poll"))
+        }
+        // Errors and hang-ups count as readable: the read reports them.
+        let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
+        return .success(entries.map { $0.revents & ready != 0 })
+    }
+
+    // MARK: Pipes and plain I/O
+
+    /// A non-blocking, close-on-exec pipe: (read end, write end).
+    static func makePipe() -> Result<(read: Int32, write: Int32), SystemError> {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return .failure(failure("pipe")) }
+        for end in ends {
+            let configured = setNonBlocking(end).flatMap { () -> Result<Void, SystemError> in
+                fcntl(end, F_SETFD, FD_CLOEXEC) == 0 ? .success(()) : .failure(failure("fcntl(F_SETFD)"))
+            }
+            if case .failure(let error) = configured {
+                close(ends[0])
+                close(ends[1])
+                return .failure(error)
+            }
+        }
+        return .success((ends[0], ends[1]))
+    }
+
+    /// Writes all of `bytes` to a descriptor, retrying short writes; false when it failed
+    /// (including a full non-blocking pipe).
+    @discardableResult
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
+    }
+
+    /// Reads what is available from a non-blocking descriptor into `buffer`: the count read,
+    /// 0 at end of file or when nothing is waiting.
+    static func readAvailable(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            return max(0, count)
+        }
+    }
+
+    // MARK: Clocks
+
+    /// Nanoseconds on the monotonic clock.
+    static func monotonicNanoseconds() -> Int64 {
+        readClock(CLOCK_MONOTONIC)
+    }
+
+    /// Nanoseconds since the Unix epoch.
+    static func realtimeNanoseconds() -> Int64 {
+        readClock(CLOCK_REALTIME)
+    }
+
+    private static func readClock(_ clock: clockid_t) -> Int64 {
+        var time = timespec()
+        // clock_gettime cannot fail for these clocks with a valid pointer.
+        _ = clock_gettime(clock, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    // MARK: Signals
+
+    /// Makes SIGTERM and SIGINT write their number, as one byte, to `descriptor` (a
+    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE.
+    static func forwardTerminationSignals(to descriptor: Int32) -> Result<Void, SystemError> {
+        signalPipeDescriptor.store(descriptor, ordering: .sequentiallyConsistent)
+        _ = signal(SIGPIPE, SIG_IGN)
+        for number in [SIGTERM, SIGINT] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = forwardSignal
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            guard sigaction(number, &action, nil) == 0 else { return .failure(failure("sigaction")) }
+        }
+        return .success(())
+    }
+
+    /// Restores the default action of SIGTERM and SIGINT.
+    static func stopForwardingTerminationSignals() {
+        _ = signal(SIGTERM, SIG_DFL)
+        _ = signal(SIGINT, SIG_DFL)
+        signalPipeDescriptor.store(-1, ordering: .sequentiallyConsistent)
+    }
+}
+
+/// Where the signal handler writes; -1 when no runner listens.
+private let signalPipeDescriptor = Atomic<Int32>(-1)
+
+/// The signal handler: async-signal-safe (an atomic load and one `write`).
+private func forwardSignal(_ number: Int32) {
+    let descriptor = signalPipeDescriptor.load(ordering: .sequentiallyConsistent)
+    guard descriptor >= 0 else { return }
+    let savedErrno = errno
+    var byte = UInt8(truncatingIfNeeded: number)
+    _ = write(descriptor, &byte, 1)
+    errno = savedErrno
+}

@@ -1,0 +1,85 @@
+import ChordCore
+import Glibc
+
+/// A non-blocking UDP socket bound to one IPv4 or IPv6 endpoint. Closed when released.
+///
+/// IPv6 sockets are IPv6-only (no IPv4-mapped traffic), so every source address has the
+/// socket's family. Not thread-safe: one owner.
+public final class UDPSocket {
+    /// Socket tunables.
+    public struct Options: Sendable {
+        /// Requested kernel receive buffer (the kernel may clamp it to its limit).
+        public var receiveBufferBytes: Int32 = 4 << 20
+        /// Requested kernel send buffer (the kernel may clamp it to its limit).
+        public var sendBufferBytes: Int32 = 1 << 20
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    /// The kernel descriptor, for waiting on it.
+    public let descriptor: Int32
+    /// The bound endpoint; its port is the one the kernel chose when binding to port 0.
+    public let localAddress: NodeAddress
+
+    /// Opens a socket and binds it to `address` (port 0: any free port, see `localAddress`).
+    public init(binding address: NodeAddress, options: Options = Options()) throws(SystemError) {
+        let descriptor = try Syscalls.openUDPSocket(family: address.family).get()
+        do {
+            if address.family == .ipv6 { try Syscalls.setIPv6Only(descriptor).get() }
+            try Syscalls.setReceiveBufferSize(descriptor, bytes: options.receiveBufferBytes).get()
+            try Syscalls.setSendBufferSize(descriptor, bytes: options.sendBufferBytes).get()
+            try Syscalls.setNonBlocking(descriptor).get()
+            try Syscalls.bind(descriptor, to: SocketAddress(address)).get()
+            localAddress = try Syscalls.socketName(descriptor).get().nodeAddress
+        } catch {
+            Syscalls.close(descriptor)
+            throw error
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        Syscalls.close(descriptor)
+    }
+
+    /// Sends `bytes` as one datagram to `destination`. A destination of the other family
+    /// fails with EAFNOSUPPORT without a system call.
+    public func send(_ bytes: UnsafeRawBufferPointer, to destination: NodeAddress) throws(SystemError) {
+        guard destination.family == localAddress.family else {
+            throw SystemError(call: "sendto", errno: EAFNOSUPPORT)
+        }
+        let sent = try Syscalls.send(descriptor, bytes, to: SocketAddress(destination)).get()
+        if sent != bytes.count { throw SystemError(call: "sendto (short)", errno: EMSGSIZE) }
+    }
+
+    /// Sends `bytes` as one datagram to `destination`.
+    public func send(_ bytes: [UInt8], to destination: NodeAddress) throws(SystemError) {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(SystemError) in try send(buffer, to: destination) }
+        }
+        try result.get()
+    }
+
+    /// Receives one waiting datagram into `buffer`: its length and source, or nil when none
+    /// is waiting. A datagram longer than the buffer is truncated; `count` is then its full
+    /// length, larger than the buffer, so the caller can tell.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer)
+        throws(SystemError) -> (count: Int, source: NodeAddress)? {
+        guard let (length, storage, storageLength) = try Syscalls.receive(descriptor, into: buffer).get() else {
+            return nil
+        }
+        guard let source = SocketAddress(storage: storage, length: storageLength) else {
+            throw SystemError(call: "recvfrom (source address)", errno: EAFNOSUPPORT)
+        }
+        return (length, source.nodeAddress)
+    }
+
+    /// Receives one waiting datagram into `buffer` (see the pointer variant).
+    public func receive(into buffer: inout [UInt8]) throws(SystemError) -> (count: Int, source: NodeAddress)? {
+        let result = buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemError) in try receive(into: raw) }
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,86 @@
+import ChordCore
+import CommandLineSupport
+
+/// chord-node's command line.
+let usage = Usage(
+    synopsis: "chord-node --listen HOST:PORT [--join HOST:PORT] [options]",
+    summary: """
+    Runs one Chord DHT node on a UDP socket. Without --join it creates a new ring; with --join
+    it joins the ring through that member. Prints `node <id> listening on HOST:PORT` once
+    serving. SIGTERM or SIGINT makes it leave the ring gracefully and exit 0 (a second signal,
+    or a leave not finished within 10 s, exits 1). Logs go to standard error.
+    HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
+    SHA-1 of the canonical --listen text, so give the address peers reach it by.
+    """,
+    options: [
+        .value("listen", "HOST:PORT", "address to bind and advertise (required)"),
+        .value("join", "HOST:PORT", "a ring member to join through"),
+        .value("max-keys", "N", "refuse new keys beyond N stored keys (default: no limit)"),
+        .value("max-bytes", "N", "refuse writes beyond N stored key and value bytes (default: no limit)"),
+        .value("replicas", "R", "copies of each key: owner and R-1 successors (default 3)"),
+        .value("write-quorum", "W", "replicas that must store a write, W <= R (default 2)"),
+        .value("read-quorum", "R'", "replicas a read consults, R' <= R and W + R' > R (default 2)"),
+        .value("stabilize", "SECONDS", "stabilize / fix-fingers / check-predecessor period (default 1)"),
+        .flag("verbose", "log debug detail too"),
+    ])
+
+/// What the command line asks for.
+struct NodeSettings {
+    /// The address to bind and advertise (canonical).
+    var listen: NodeAddress
+    /// The member to join through, if any.
+    var join: NodeAddress?
+    /// The node's tunables.
+    var config: NodeConfig
+    /// Whether to log debug messages.
+    var verbose: Bool
+}
+
+extension NodeSettings {
+    /// Parses and validates `arguments` (without the program name). Returns nil for --help.
+    init?(arguments: [String]) throws(UsageError) {
+        let parsed = try ParsedArguments(arguments, options: usage.options)
+        if parsed.wantsHelp { return nil }
+        guard parsed.positionals.isEmpty else {
+            throw UsageError("unexpected argument '\(parsed.positionals[0])'")
+        }
+        guard let listenText = parsed.string("listen") else { throw UsageError("--listen HOST:PORT is required") }
+        listen = try Self.address(listenText, option: "listen")
+        join = try parsed.string("join").map { (text: String) throws(UsageError) in try Self.address(text, option: "join") }
+        verbose = parsed.flag("verbose")
+
+        var config = NodeConfig()
+        let positive = 1...Int.max
+        if parsed.string("max-keys") != nil {
+            config.maximumKeys = try parsed.int("max-keys", default: 0, in: positive)
+        }
+        if parsed.string("max-bytes") != nil {
+            config.maximumBytes = try parsed.int("max-bytes", default: 0, in: positive)
+        }
+        config.replicas = try parsed.int("replicas", default: config.replicas, in: 1...64)
+        config.writeQuorum = try parsed.int("write-quorum", default: config.writeQuorum, in: positive)
+        config.readQuorum = try parsed.int("read-quorum", default: config.readQuorum, in: positive)
+        guard config.writeQuorum <= config.replicas else {
+            throw UsageError("--write-quorum (\(config.writeQuorum)) must not exceed --replicas (\(config.replicas))")
+        }
+        guard config.readQuorum <= config.replicas else {
+            throw UsageError("--read-quorum (\(config.readQuorum)) must not exceed --replicas (\(config.replicas))")
+        }
+        guard config.writeQuorum + config.readQuorum > config.replicas else {
+            throw UsageError("--write-quorum + --read-quorum (\(config.writeQuorum) + \(config.readQuorum)) must exceed --replicas (\(config.replicas))")
+        }
+        let stabilize = Nanos.fromSeconds(try parsed.double("stabilize", default: 1, in: 0.01...3600))
+        config.stabilizeInterval = stabilize
+        config.fixFingersInterval = stabilize
+        config.checkPredecessorInterval = stabilize
+        self.config = config
+    }
+
+    private static func address(_ text: String, option: String) throws(UsageError) -> NodeAddress {
+        do {
+            return try NodeAddress(parsing: text)
+        } catch {
+            throw UsageError("--\(option): \(error)")
+        }
+    }
+}

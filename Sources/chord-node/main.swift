@@ -1,0 +1,45 @@
+import ChordCore
+import ChordNet
+import CommandLineSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// chord-node: one Chord DHT node on a UDP socket. See `usage` in Options.swift.
+
+let settings: NodeSettings
+do {
+    guard let parsed = try NodeSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
+        print(usage.text)
+        exit(0)
+    }
+    settings = parsed
+} catch {
+    StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-node")
+}
+
+let logger = Logger(verbose: settings.verbose)
+
+var options = RunnerOptions()
+options.handleTerminationSignals = true
+var generator = SystemRandomNumberGenerator()
+let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanoseconds)
+
+let runner: NodeRunner
+do {
+    runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed, codec: WireCodecAdapter(),
+                            logger: logger, options: options)
+} catch {
+    logger.error("cannot listen on \(settings.listen): \(error)")
+    exit(1)
+}
+
+runner.start(bootstrap: settings.join)
+let reason = runner.run()
+let traffic = runner.traffic
+logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
+switch reason {
+case .leaveCompleted: exit(0)
+case .leaveTimedOut, .forced, .failed: exit(1)
+}

@@ -1,0 +1,59 @@
+import ChordCore
+import Glibc
+import Testing
+@testable import ChordNet
+
+@Suite struct SocketAddressTests {
+    @Test func ipv4ToKernelForm() throws {
+        let address = try NodeAddress(parsing: "127.0.0.1:4000")
+        guard case .ipv4(var raw) = SocketAddress(address) else {
+            Issue.record("expected sockaddr_in")
+            return
+        }
+        #expect(Int32(raw.sin_family) == AF_INET)
+        #expect(withUnsafeBytes(of: &raw.sin_port) { Array($0) } == [0x0F, 0xA0])
+        #expect(withUnsafeBytes(of: &raw.sin_addr) { Array($0) } == [127, 0, 0, 1])
+        #expect(SocketAddress(address).nodeAddress == address)
+    }
+
+    @Test func ipv6ToKernelForm() throws {
+        let address = try NodeAddress(parsing: "[2001:db8::1:ff]:65535")
+        guard case .ipv6(var raw) = SocketAddress(address) else {
+            Issue.record("expected sockaddr_in6")
+            return
+        }
+        #expect(Int32(raw.sin6_family) == AF_INET6)
+        #expect(withUnsafeBytes(of: &raw.sin6_port) { Array($0) } == [0xFF, 0xFF])
+        #expect(withUnsafeBytes(of: &raw.sin6_addr) { Array($0) }
+            == [0x20, 0x01, 0x0D, 0xB8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0xFF])
+        #expect(raw.sin6_scope_id == 0 && raw.sin6_flowinfo == 0)
+        #expect(SocketAddress(address).nodeAddress == address)
+    }
+
+    @Test(arguments: ["0.0.0.0:1", "255.255.255.255:65535", "10.1.2.3:80", "[::]:1", "[::1]:9000",
+                      "[fe80::1:2:3:4]:5", "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"])
+    func roundTripsThroughStorage(text: String) throws {
+        let address = try NodeAddress(parsing: text)
+        var storage = sockaddr_storage()
+        let length = SocketAddress(address).withSockaddr { pointer, length in
+            withUnsafeMutableBytes(of: &storage) { target in
+                target.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+            }
+            return Int(length)
+        }
+        let decoded = try #require(SocketAddress(storage: storage, length: length))
+        #expect(decoded.nodeAddress == address)
+        #expect(decoded.family == address.family)
+        #expect(decoded.nodeAddress.description == text)
+    }
+
+    @Test func refusesShortOrForeignStorage() {
+        var storage = sockaddr_storage()
+        storage.ss_family = sa_family_t(AF_INET)
+        #expect(SocketAddress(storage: storage, length: 4) == nil)
+        storage.ss_family = sa_family_t(AF_INET6)
+        #expect(SocketAddress(storage: storage, length: MemoryLayout<sockaddr_in>.size) == nil)
+        storage.ss_family = sa_family_t(AF_UNIX)
+        #expect(SocketAddress(storage: storage, length: MemoryLayout<sockaddr_storage>.size) == nil)
+    }
+}
