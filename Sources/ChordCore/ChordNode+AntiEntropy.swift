@@ -1,6 +1,53 @@
-/// Anti-entropy between a key range's owner and its replicas (to be completed): digests of
-/// the store's buckets over the range, then the differing buckets' entries both ways.
+/// Anti-entropy: a key range's owner and its replicas converge after lost messages, crashes
+/// and partitions, and a range that changed hands gets back to R copies.
+///
+/// Now and then (and at once when a new node enters its first R − 1 successors) the owner of
+/// (predecessor, self] sends one replica the digests of the store's buckets over that range.
+/// The replica answers which buckets differ and pushes its own entries in them to the owner;
+/// the owner pushes its entries in them to the replica. Newer versions win on both sides, so
+/// both end up with the newest of everything. The pushes are paged transfers on the shared
+/// repair budget.
 extension ChordNode {
+    /// The owned range (lower, me.id], when known.
+    var ownedRangeLowerBound: Identifier? {
+        predecessor?.id ?? lastPredecessorID ?? (successors.isEmpty ? me.id : nil)
+    }
+
+    /// The periodic task: sync the owned range with the next replica in turn.
+    func runAntiEntropy() {
+        let replicas = Array(replicaCandidates.prefix(config.replicas - 1))
+        guard !replicas.isEmpty else { return }
+        antiEntropyTurn = (antiEntropyTurn + 1) % replicas.count
+        synchronize(with: replicas[antiEntropyTurn])
+    }
+
+    /// The first R − 1 successors changed: bring the new ones up to date at once.
+    func replicaSetMayHaveChanged() {
+        let replicas = Array(replicaCandidates.prefix(config.replicas - 1))
+        for replica in replicas where !knownReplicas.contains(replica) { synchronize(with: replica) }
+        knownReplicas = replicas
+    }
+
+    /// Sends `replica` the digests of the owned range.
+    func synchronize(with replica: Peer) {
+        guard phase == .member, !isLeaving, let lower = ownedRangeLowerBound else { return }
+        let buckets = KeyValueStore.buckets(in: lower, me.id)
+        let digests = buckets.map { store.digest(ofBucket: $0, within: lower, me.id) }
+        counters.syncRounds += 1
+        sendRequest(.syncDigest(lower: lower, upper: me.id, digests: digests), to: replica.address, peer: replica,
+                    retries: 1, purpose: .syncDigest(replica: replica, lower: lower, upper: me.id))
+    }
+
+    /// As replica: which buckets over (lower, upper] differ from the owner's digests. The
+    /// entries here in those buckets go to the owner.
+    func answerDigest(from owner: Peer?, _ lower: Identifier, _ upper: Identifier, _ digests: [UInt64]) -> [UInt16] {
+        let differing = differingBuckets(lower, upper, digests)
+        if let owner, !differing.isEmpty {
+            pushBuckets(differing, within: lower, upper, to: owner)
+        }
+        return differing
+    }
+
     /// Buckets over (lower, upper] whose digests here differ from `digests` (one per bucket of
     /// `KeyValueStore.buckets(in:_:)`, in that order).
     func differingBuckets(_ lower: Identifier, _ upper: Identifier, _ digests: [UInt64]) -> [UInt16] {
@@ -13,6 +60,25 @@ extension ChordNode {
         return differing
     }
 
-    /// A replica answered a digest with the buckets that differ.
-    func syncDifferencesReceived(from replica: Peer, buckets: [UInt16]) {}
+    /// As owner: the replica reported differing buckets; push ours in them.
+    func syncDifferencesReceived(from replica: Peer, lower: Identifier, upper: Identifier, buckets: [UInt16]) {
+        guard !buckets.isEmpty else { return }
+        counters.syncRepairs += 1
+        pushBuckets(buckets, within: lower, upper, to: replica)
+    }
+
+    private func pushBuckets(_ buckets: [UInt16], within lower: Identifier, _ upper: Identifier, to target: Peer) {
+        var identifiers: [Identifier] = []
+        for bucket in buckets where Int(bucket) < KeyValueStore.bucketCount {
+            identifiers.append(contentsOf: store.identifiers(inBucket: Int(bucket), within: lower, upper))
+        }
+        guard !identifiers.isEmpty else { return }
+        startTransfer(to: target, reason: .repair, identifiers: identifiers, deleteAfterwards: false)
+    }
+
+    /// Collects tombstones older than their lifetime: by then every replica has long had them.
+    func collectTombstones() {
+        let horizon = UInt64(max(wallMilliseconds - config.tombstoneLifetime / 1_000_000, 0)) << 16
+        for id in store.tombstones(olderThan: horizon) { store.delete(id) }
+    }
 }

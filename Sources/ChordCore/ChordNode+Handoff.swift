@@ -16,6 +16,12 @@ extension ChordNode {
         guard let new, phase == .member else { return }
         let lower = old?.id ?? lastPredecessorID ?? me.id
         lastPredecessorID = new.id
+        if new.id != lower {
+            // The owned range changed: bring every replica up to date with it now, and while
+            // that happens read from all of them.
+            if !new.id.isInOpenInterval(lower, me.id) { awaitingHandoffUntil = now + Self.handoffWindow }
+            for replica in replicaCandidates.prefix(config.replicas - 1) { synchronize(with: replica) }
+        }
         guard new.id.isInOpenInterval(lower, me.id) else { return }
         let moving = store.identifiers(in: lower, new.id)
         guard !moving.isEmpty else { return }

@@ -30,6 +30,9 @@ extension ChordNode {
             return
         }
         becomeMember()
+        // The keys of our range are on their way: reads ask every replica for a while. (We do
+        // not claim the range yet: that waits for the predecessor to introduce itself.)
+        awaitingHandoffUntil = now + Self.handoffWindow
         adoptList([candidate] + list)
         if let successor = successors.first {
             effects.append(.event(.joined(successor: successor)))

@@ -45,9 +45,10 @@ extension ChordNode {
                       replicaCount: replicaCount, status: status)
         case .get(let key):
             var needed = min(config.readQuorum - 1, replicaCount)
-            // While keys are still being handed over to this new owner, a miss may just not
-            // have arrived yet: ask the successor too, which had them.
-            if needed == 0 && isAwaitingHandoff && !candidates.isEmpty { needed = 1 }
+            // A new owner (its range just changed hands) may not hold the keys yet, and under
+            // membership change the read quorum may meet only replicas as new as it: ask every
+            // replica (at least the successor, which had them) until the hand-off window ends.
+            if isAwaitingHandoff { needed = max(replicaCount, candidates.isEmpty ? 0 : 1) }
             let operationID = nextOperationID
             nextOperationID += 1
             let state = OwnerOperation(operation: operation, keyID: keyID, requester: requester, needed: needed,

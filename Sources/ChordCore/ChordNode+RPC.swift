@@ -13,7 +13,7 @@ enum RPCPurpose {
     case replicaFetch(operationID: UInt64)
     case readRepair
     case transferPage(transferID: UInt64)
-    case syncDigest(replica: Peer)
+    case syncDigest(replica: Peer, lower: Identifier, upper: Identifier)
     case joinWalk(Peer, fallback: [Peer], steps: Int)
 }
 
@@ -155,7 +155,8 @@ extension ChordNode {
         case .fetch(let key):
             reply(to: envelope, from: source, with: .fetched(fetchEntry(key)))
         case .syncDigest(let lower, let upper, let digests):
-            reply(to: envelope, from: source, with: .syncDifferences(buckets: differingBuckets(lower, upper, digests)))
+            let owner = envelope.sender.flatMap { $0.address == source ? $0 : nil }
+            reply(to: envelope, from: source, with: .syncDifferences(buckets: answerDigest(from: owner, lower, upper, digests)))
         case .unknownRequest:
             reply(to: envelope, from: source, with: .error(.unknownCommand))
         case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences, .error:
@@ -207,9 +208,9 @@ extension ChordNode {
             break
         case .transferPage(let transferID):
             pageAcknowledged(transferID)
-        case .syncDigest(let replica):
+        case .syncDigest(let replica, let lower, let upper):
             guard case .syncDifferences(let buckets) = envelope.message else { return }
-            syncDifferencesReceived(from: replica, buckets: buckets)
+            syncDifferencesReceived(from: replica, lower: lower, upper: upper, buckets: buckets)
         }
     }
 

@@ -30,7 +30,12 @@ public final class ChordNode {
     /// Its successor list, nearest first; empty when the node is alone in its ring. Never
     /// contains the node itself, never has duplicates, always ordered clockwise.
     public internal(set) var successors: [Peer] = [] {
-        didSet { successorListVersion &+= 1 }
+        didSet {
+            successorListVersion &+= 1
+            if phase == .member && config.replicas > 1 && successors.prefix(config.replicas - 1) != oldValue.prefix(config.replicas - 1) {
+                replicaSetMayHaveChanged()
+            }
+        }
     }
     /// Counts changes of the successor list (lets observers skip re-checking an unchanged list).
     public private(set) var successorListVersion: UInt64 = 0
@@ -87,6 +92,11 @@ public final class ChordNode {
     /// Until then this node, a new owner, also asks its successor about keys it misses.
     var awaitingHandoffUntil: Instant?
     var isLeaving = false
+    var nextAntiEntropy = Instant(nanoseconds: .max)
+    var nextTombstoneCollection = Instant(nanoseconds: .max)
+    var antiEntropyTurn = 0
+    /// The replica set last synchronized (a new member in it is synchronized at once).
+    var knownReplicas: [Peer] = []
 
     /// A node advertising `address`, whose identifier is SHA-1 of that address's text.
     public convenience init(address: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64) {
@@ -175,6 +185,8 @@ public final class ChordNode {
         nextFixFingers = now + jittered(config.fixFingersInterval)
         nextCheckPredecessor = now + jittered(config.checkPredecessorInterval)
         nextSuccessorCheck = now + jittered(config.successorCheckInterval)
+        nextAntiEntropy = now + jittered(config.antiEntropyInterval)
+        nextTombstoneCollection = now + jittered(config.tombstoneLifetime / 10)
     }
 
     // MARK: Timers
@@ -219,6 +231,14 @@ public final class ChordNode {
                 nextSuccessorCheck = now + jittered(config.successorCheckInterval)
                 checkSuccessorThroughOthers()
             }
+            if now >= nextAntiEntropy {
+                nextAntiEntropy = now + jittered(config.antiEntropyInterval)
+                runAntiEntropy()
+            }
+            if now >= nextTombstoneCollection {
+                nextTombstoneCollection = now + jittered(config.tombstoneLifetime / 10)
+                collectTombstones()
+            }
         }
     }
 
@@ -235,7 +255,8 @@ public final class ChordNode {
         }
         var wake = deadlines.earliest ?? Instant(nanoseconds: .max)
         if phase == .member {
-            wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor, nextSuccessorCheck)
+            wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor, nextSuccessorCheck, nextAntiEntropy,
+                       nextTombstoneCollection)
         }
         guard wake.nanoseconds != .max else { return }
         if armedTimer != wake {
@@ -281,6 +302,10 @@ public struct NodeCounters: Sendable, Equatable {
     public var transfersAbandoned = 0
     /// Pages of keys sent.
     public var pagesSent = 0
+    /// Anti-entropy digests sent.
+    public var syncRounds = 0
+    /// Anti-entropy rounds that found differences.
+    public var syncRepairs = 0
 }
 
 extension ChordNode {

@@ -47,6 +47,10 @@ public final class KeyValueWorkload {
     var pending: [UInt64: (host: Int, operation: Pending)] = [:]
     var random: SeededRandom
     var nextValue: UInt64 = 0
+    /// Print wrong reads as they happen (debugging).
+    public var debug = false
+    /// Per key, the recent acknowledged operations (debugging).
+    var history: [[String]]
     /// Statistics so far.
     public private(set) var statistics = Statistics()
 
@@ -55,6 +59,7 @@ public final class KeyValueWorkload {
         self.keyCount = keyCount
         allowed = Array(repeating: [nil], count: keyCount)
         busy = Array(repeating: false, count: keyCount)
+        history = Array(repeating: [], count: keyCount)
         random = SeededRandom(seed: seed)
     }
 
@@ -101,8 +106,18 @@ public final class KeyValueWorkload {
 
     /// Takes in an answer the simulation delivered.
     func completed(token: UInt64, answer: Message, now: Instant) {
-        guard let (_, request) = pending.removeValue(forKey: token) else { return }
+        guard let (host, request) = pending.removeValue(forKey: token) else { return }
         busy[request.key] = false
+        if debug {
+            let what: String
+            switch request.operation {
+            case .put(let v): what = "put \(String(decoding: v, as: UTF8.self))"
+            case .get: what = "get"
+            case .remove: what = "remove"
+            }
+            history[request.key].append("[\(request.issued.seconds)-\(now.seconds) via h\(host)] \(what) -> \(answer)")
+            if history[request.key].count > 6 { history[request.key].removeFirst() }
+        }
         guard case .result(let status, let value) = answer else {
             statistics.failed += 1
             return
@@ -122,6 +137,9 @@ public final class KeyValueWorkload {
                 statistics.readsCorrect += 1
             } else {
                 statistics.readsWrong += 1
+                if debug {
+                    print("WRONG READ t=\(now.seconds) k\(request.key) issued \(request.issued.seconds) saw \(seen.map { String(decoding: $0, as: UTF8.self) } ?? "nothing") allowed \(allowed[request.key].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" }) history \(history[request.key])")
+                }
             }
             statistics.latencies.append(now - request.issued)
         case (.put(let written), _):

@@ -13,6 +13,7 @@ extension Scenario {
         try simulation.run(for: Nanos.seconds(10))
         let workload = KeyValueWorkload(keyCount: settings.keys, seed: simulation.scenarioRandom.next())
         simulation.workload = workload
+        workload.debug = simulation.debugLongLookups
         let perNodeRate = settings.churn ? 0.693_147_180_559_945_3 / seconds(settings.medianSession) : 0
         let start = simulation.now
         let end = start + settings.duration
