@@ -21,6 +21,7 @@ let package = Package(
                           path: "Sources/chord-node"),
         .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
+        .target(name: "ClusterSupport", dependencies: ["ChordCore"], path: "Tools/ClusterSupport"),
         .executableTarget(name: "wire-bench", dependencies: ["ChordWire", "ChordCore"], path: "Tools/wire-bench"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
         .testTarget(name: "ChordNetTests", dependencies: ["ChordNet", "ChordCore"], path: "Tests/ChordNetTests"),

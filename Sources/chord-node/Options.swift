@@ -13,7 +13,7 @@ let usage = Usage(
     SHA-1 of the canonical --listen text, so give the address peers reach it by.
     """,
     options: [
-        .value("listen", "HOST:PORT", "address to bind and advertise (required)"),
+        .value("listen", "HOST:PORT", "address to bind and advertise (required; port 0 picks a free one)"),
         .value("join", "HOST:PORT", "a ring member to join through"),
         .value("max-keys", "N", "refuse new keys beyond N stored keys (default: no limit)"),
         .value("max-bytes", "N", "refuse writes beyond N stored key and value bytes (default: no limit)"),
@@ -45,7 +45,7 @@ extension NodeSettings {
             throw UsageError("unexpected argument '\(parsed.positionals[0])'")
         }
         guard let listenText = parsed.string("listen") else { throw UsageError("--listen HOST:PORT is required") }
-        listen = try Self.address(listenText, option: "listen")
+        listen = try Self.listenAddress(listenText)
         join = try parsed.string("join").map { (text: String) throws(UsageError) in try Self.address(text, option: "join") }
         verbose = parsed.flag("verbose")
 
@@ -74,6 +74,18 @@ extension NodeSettings {
         config.fixFingersInterval = stabilize
         config.checkPredecessorInterval = stabilize
         self.config = config
+    }
+
+    /// Like `address`, but port 0 is allowed: the kernel picks a free port, and the node
+    /// advertises (and prints) the one it got.
+    private static func listenAddress(_ text: String) throws(UsageError) -> NodeAddress {
+        if text.hasSuffix(":0") {
+            let probe = try address(String(text.dropLast()) + "1", option: "listen")
+            return probe.family == .ipv4
+                ? NodeAddress(ipv4: UInt32(truncatingIfNeeded: probe.lowBits), port: 0)
+                : NodeAddress(ipv6High: probe.highBits, ipv6Low: probe.lowBits, port: 0)
+        }
+        return try address(text, option: "listen")
     }
 
     private static func address(_ text: String, option: String) throws(UsageError) -> NodeAddress {

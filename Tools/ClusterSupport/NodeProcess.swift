@@ -1,0 +1,142 @@
+import ChordCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `chord-node` process started by a tool or test: its PID, the address it advertises and
+/// its identifier, read from the line it prints once serving. Stopped by its PID only.
+public final class NodeProcess: @unchecked Sendable {
+    /// Why a node could not be started.
+    public struct StartError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// The process identifier.
+    public let pid: Int32
+    /// The address the node advertises.
+    public let address: NodeAddress
+    /// SHA-1 of that address: the node's identifier on the ring.
+    public let id: Identifier
+    /// Where its standard error goes (nil: discarded).
+    public let logFile: URL?
+    private let process: Process
+    /// Signalled once when the process exits.
+    private let exited: DispatchSemaphore
+
+    private init(process: Process, exited: DispatchSemaphore, address: NodeAddress, id: Identifier, logFile: URL?) {
+        self.process = process
+        self.exited = exited
+        self.pid = process.processIdentifier
+        self.address = address
+        self.id = id
+        self.logFile = logFile
+    }
+
+    /// Starts `chord-node --listen listen [--join join] arguments...` and waits (at most
+    /// `timeout`) for its `node <id> listening on HOST:PORT` line.
+    public static func start(binary: URL, listen: String = "127.0.0.1:0", join: NodeAddress? = nil,
+                             arguments: [String] = [], logFile: URL? = nil,
+                             timeout: Duration = .seconds(10)) throws(StartError) -> NodeProcess {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--listen", listen] + (join.map { ["--join", $0.description] } ?? []) + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        if let logFile {
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            process.standardError = (try? FileHandle(forWritingTo: logFile)) ?? FileHandle.nullDevice
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        do {
+            try process.run()
+        } catch {
+            throw StartError(message: "cannot start \(binary.path): \(error)")
+        }
+        guard let line = readLine(from: output.fileHandleForReading.fileDescriptor, timeout: timeout) else {
+            process.terminate()
+            process.waitUntilExit()
+            throw StartError(message: "\(binary.lastPathComponent) printed no listening line within \(timeout)")
+        }
+        // "node <40 hex> listening on HOST:PORT"
+        let words = line.split(separator: " ")
+        guard words.count == 5, words[0] == "node", let id = Identifier(hex: words[1]),
+              let address = try? NodeAddress(parsing: String(words[4])) else {
+            process.terminate()
+            process.waitUntilExit()
+            throw StartError(message: "unexpected first line from chord-node: \(line)")
+        }
+        return NodeProcess(process: process, exited: exited, address: address, id: id, logFile: logFile)
+    }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Sends SIGTERM (graceful leave) and waits up to `timeout` for the exit status.
+    @discardableResult
+    public func terminate(timeout: Duration = .seconds(15)) -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(pid, SIGTERM)
+        return waitForExit(timeout: timeout)
+    }
+
+    /// Sends SIGKILL (a crash) and reaps the process.
+    public func crash() {
+        guard process.isRunning else { return }
+        kill(pid, SIGKILL)
+        _ = waitForExit(timeout: .seconds(5))
+    }
+
+    /// Waits for the process to exit; its status, or nil if it is still running after `timeout`.
+    public func waitForExit(timeout: Duration) -> Int32? {
+        if process.isRunning {
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            guard exited.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success else { return nil }
+            exited.signal()  // for any later waiter
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Reads one line from `descriptor`, waiting at most `timeout` in total.
+    private static func readLine(from descriptor: Int32, timeout: Duration) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        var bytes: [UInt8] = []
+        while ContinuousClock.now < deadline {
+            let remaining = deadline - ContinuousClock.now
+            let milliseconds = Int32(max(1, min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000, 1000)))
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, milliseconds)
+            if ready <= 0 { continue }
+            var byte: UInt8 = 0
+            let count = read(descriptor, &byte, 1)
+            if count <= 0 { return nil }
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
+    }
+}
+
+/// Where the project's binaries are: `$CHORD_BIN_DIR`, else the directory of the running
+/// executable (the test runner and the tools live next to chord-node in .build/CONFIG).
+public enum ChordBinaries {
+    /// The directory holding chord-node, dht and dhtlookup.
+    public static var directory: URL {
+        if let override = ProcessInfo.processInfo.environment["CHORD_BIN_DIR"] {
+            return URL(fileURLWithPath: override)
+        }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent()
+    }
+
+    /// A binary of the project by name.
+    public static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+}
