@@ -136,6 +136,20 @@ enum Syscalls {
         return .success(entries.map { $0.revents & ready != 0 })
     }
 
+    /// Waits until `descriptor` is readable or `timeoutMilliseconds` pass (-1: no limit).
+    /// Returns whether it is readable (false on a timeout or an interrupted wait). Allocates
+    /// nothing, for loops that wait on one socket many times a second.
+    static func waitReadable(_ descriptor: Int32, timeoutMilliseconds: Int32) -> Result<Bool, SystemError> {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let result = poll(&entry, 1, timeoutMilliseconds)
+        if result < 0 {
+            if errno == EINTR { return .success(false) }
+            return .failure(failure("poll"))
+        }
+        // Errors and hang-ups count as readable: the read reports them.
+        return .success(entry.revents & (Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)) != 0)
+    }
+
     // MARK: Pipes and plain I/O
 
     /// A non-blocking, close-on-exec pipe: (read end, write end).

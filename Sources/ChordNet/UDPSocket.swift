@@ -61,6 +61,12 @@ public final class UDPSocket {
         try result.get()
     }
 
+    /// Waits until a datagram is waiting or `timeoutMilliseconds` pass (-1: no limit); returns
+    /// whether one is (an error waiting also counts: the next `receive` reports it).
+    public func waitUntilReadable(timeoutMilliseconds: Int32) throws(SystemError) -> Bool {
+        try Syscalls.waitReadable(descriptor, timeoutMilliseconds: timeoutMilliseconds).get()
+    }
+
     /// Receives one waiting datagram into `buffer`: its length and source, or nil when none
     /// is waiting. A datagram longer than the buffer is truncated; `count` is then its full
     /// length, larger than the buffer, so the caller can tell.
