@@ -24,11 +24,17 @@ func peer(_ id: UInt64) -> Peer {
 
 extension NodeConfig {
     /// Defaults, with a chosen successor-list length and periodic tasks optionally slowed
-    /// down so that only the behaviour under test runs.
-    static func testing(successorListLength: Int = 8, jitter: Double = 0.25, quiet: Bool = false) -> NodeConfig {
+    /// down so that only the behaviour under test runs. Ring-maintenance tests run without
+    /// replication (`replicas` 1), so no storage traffic (anti-entropy) mixes in; storage
+    /// tests ask for replicas.
+    static func testing(successorListLength: Int = 8, jitter: Double = 0.25, quiet: Bool = false,
+                        replicas: Int = 1) -> NodeConfig {
         var config = NodeConfig()
         config.successorListLength = successorListLength
         config.jitter = jitter
+        config.replicas = replicas
+        config.writeQuorum = min(config.writeQuorum, replicas)
+        config.readQuorum = min(config.readQuorum, replicas)
         if quiet {
             config.fixFingersInterval = Nanos.seconds(3_600)
             config.checkPredecessorInterval = Nanos.seconds(3_600)
