@@ -87,6 +87,11 @@ public final class NodeProcess: @unchecked Sendable {
         return waitForExit(timeout: timeout)
     }
 
+    /// Sends SIGTERM without waiting.
+    public func signalTermination() {
+        if process.isRunning { kill(pid, SIGTERM) }
+    }
+
     /// Sends SIGKILL (a crash) and reaps the process.
     public func crash() {
         guard process.isRunning else { return }

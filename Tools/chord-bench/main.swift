@@ -1,0 +1,257 @@
+import ChordClient
+import ChordCore
+import ClusterSupport
+import CommandLineSupport
+import Foundation
+
+/// chord-bench: starts a ring of real chord-node processes on 127.0.0.1 and measures it.
+
+let usage = Usage(
+    synopsis: "chord-bench [--nodes N] [--keys K] [--concurrency C] [--seconds S] [--json] | --memory",
+    summary: """
+    Starts N chord-node processes on 127.0.0.1 (each joining through a random member), waits
+    until the ring is exact, then measures: K sequential puts and K sequential gets (from a
+    client that stored nothing) with their latency percentiles, lookup hop counts over K
+    lookups, and gets/s with C requests outstanding for S seconds. Prints a table and one
+    JSON line. With --memory: one node's resident memory idle and with 100,000 keys of
+    100-byte values. Use the release build (swift build -c release).
+    """,
+    options: [
+        .value("nodes", "N", "ring size (default 8)"),
+        .value("keys", "K", "keys written and read, lookups traced (default 2000)"),
+        .value("value-size", "BYTES", "value size (default 100)"),
+        .value("concurrency", "C", "requests outstanding in the throughput phase (default 64)"),
+        .value("seconds", "S", "length of the throughput phase (default 10)"),
+        .value("replicas", "R", "replication factor passed to every node (default 3)"),
+        .value("stabilize", "SECONDS", "stabilize period of the nodes (default 1)"),
+        .value("seed", "N", "seed for keys and join order (default 1)"),
+        .value("logs", "DIR", "write node logs into DIR"),
+        .flag("memory", "measure one node's memory idle and with 100,000 keys instead"),
+        .flag("json", "print only the JSON line"),
+    ])
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+}
+
+let arguments: ParsedArguments
+do {
+    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
+    if arguments.wantsHelp {
+        print(usage.text)
+        exit(0)
+    }
+    guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
+} catch {
+    StandardStreams.exitWithUsageError("\(error)", usage: usage, program: "chord-bench")
+}
+
+func option(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) -> Int {
+    do {
+        return try arguments.int(name, default: defaultValue, in: range)
+    } catch {
+        StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-bench")
+    }
+}
+
+let nodeCount = option("nodes", default: 8, in: 1...256)
+let keyCount = option("keys", default: 2000, in: 1...10_000_000)
+let valueSize = option("value-size", default: 100, in: 0...StorageLimits.maximumValueBytes)
+let concurrency = option("concurrency", default: 64, in: 1...4096)
+let phaseSeconds = option("seconds", default: 10, in: 1...3600)
+let replicas = option("replicas", default: 3, in: 1...16)
+let seed = UInt64(option("seed", default: 1, in: 0...Int.max))
+let stabilize = arguments.string("stabilize") ?? "1"
+let jsonOnly = arguments.flag("json")
+let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
+if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true) }
+
+func say(_ text: String) {
+    if !jsonOnly { StandardStreams.printError(text) }
+}
+
+let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
+let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(replicas)] + quorum,
+                           logDirectory: logDirectory, seed: seed)
+let clock = ContinuousClock()
+
+func keyName(_ index: Int) -> String { "bench-\(seed)-\(index)" }
+func value(for index: Int) -> [UInt8] {
+    var random = SeededRandom(seed: seed &* 1_000_003 &+ UInt64(index))
+    return (0..<valueSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+}
+
+/// Runs `count` operations keeping `outstanding` in flight; returns their latencies and failures.
+func runConcurrently(clients: [ChordClient], count: Int?, until deadline: ContinuousClock.Instant?, outstanding: Int,
+                     _ operation: @escaping @Sendable (ChordClient, Int) async throws -> Bool) async -> (latencies: [Duration], failures: Int) {
+    await withTaskGroup(of: ([Duration], Int).self) { group in
+        let counter = Counter()
+        for worker in 0..<outstanding {
+            group.addTask {
+                var latencies: [Duration] = []
+                var failures = 0
+                while true {
+                    if let deadline, ContinuousClock.now >= deadline { break }
+                    let index = counter.next()
+                    if let count, index >= count { break }
+                    let client = clients[(worker + index) % clients.count]
+                    let started = ContinuousClock.now
+                    let ok = (try? await operation(client, index)) ?? false
+                    if ok { latencies.append(ContinuousClock.now - started) } else { failures += 1 }
+                }
+                return (latencies, failures)
+            }
+        }
+        var all: [Duration] = []
+        var failures = 0
+        for await (latencies, failed) in group {
+            all += latencies
+            failures += failed
+        }
+        return (all, failures)
+    }
+}
+
+/// A shared, thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
+
+func memoryBenchmark() async throws -> String {
+    let node = try cluster.add(extraArguments: ["--replicas", "1", "--write-quorum", "1", "--read-quorum", "1"])
+    try await Task.sleep(for: .seconds(2))  // let the idle node settle before reading its memory
+    let idle = LocalCluster.residentBytes(of: node) ?? 0
+    let client = try ChordClient(via: node.address)
+    defer { client.close() }
+    let keys = 100_000
+    let rawBytes = (0..<keys).reduce(0) { $0 + keyName($1).utf8.count + 100 }
+    say("writing \(keys) keys of 100 bytes...")
+    let result = await runConcurrently(clients: [client], count: keys, until: nil, outstanding: 64) { client, index in
+        var random = SeededRandom(seed: UInt64(index))
+        try await client.put(keyName(index), (0..<100).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+        return true
+    }
+    let loaded = LocalCluster.residentBytes(of: node) ?? 0
+    let growth = loaded - idle
+    let line = "{\"idle_rss_mb\":\(fixed(Double(idle) / 1_048_576)),\"loaded_rss_mb\":\(fixed(Double(loaded) / 1_048_576)),"
+        + "\"keys\":\(keys),\"failed\":\(result.failures),\"raw_data_mb\":\(fixed(Double(rawBytes) / 1_048_576)),"
+        + "\"loaded_over_raw\":\(fixed(Double(loaded) / Double(rawBytes))),\"growth_over_raw\":\(fixed(Double(growth) / Double(rawBytes)))}"
+    if !jsonOnly {
+        print("idle RSS            \(fixed(Double(idle) / 1_048_576)) MB")
+        print("loaded RSS          \(fixed(Double(loaded) / 1_048_576)) MB  (\(keys) keys, \(result.failures) failed puts)")
+        print("raw keys + values   \(fixed(Double(rawBytes) / 1_048_576)) MB")
+        print("loaded / raw        \(fixed(Double(loaded) / Double(rawBytes)))  (growth / raw \(fixed(Double(growth) / Double(rawBytes))))")
+    }
+    return line
+}
+
+func ringBenchmark() async throws -> String {
+    say("starting \(nodeCount) nodes...")
+    try cluster.start(count: nodeCount)
+    guard let formed = await cluster.waitUntilExact(timeout: .seconds(120)) else {
+        throw BenchError(description: "ring not exact within 120 s: \(await cluster.exactness())")
+    }
+    say("ring exact after \(fixed(seconds(formed))) s")
+    let nodes = cluster.nodes
+    let writer = try ChordClient(via: nodes[0].address)
+    let reader = try ChordClient(via: nodes[nodes.count > 1 ? 1 : 0].address)
+    defer {
+        writer.close()
+        reader.close()
+    }
+    // Sequential puts, then sequential gets from a client that stored nothing.
+    var putLatencies: [Duration] = []
+    var putFailures = 0
+    for index in 0..<keyCount {
+        let started = clock.now
+        do {
+            try await writer.put(keyName(index), value(for: index))
+            putLatencies.append(clock.now - started)
+        } catch {
+            putFailures += 1
+        }
+    }
+    say("puts done")
+    var getLatencies: [Duration] = []
+    var wrongValues = 0, getFailures = 0
+    for index in 0..<keyCount {
+        let started = clock.now
+        do {
+            let got = try await reader.get(keyName(index))
+            getLatencies.append(clock.now - started)
+            if got != value(for: index) { wrongValues += 1 }
+        } catch {
+            getFailures += 1
+        }
+    }
+    say("gets done")
+    // Lookup hop counts (Chord routing hops, without the owner's confirmation).
+    var hops: [Int] = []
+    for index in 0..<min(keyCount, 1000) {
+        if let trace = try? await writer.lookup(key: keyName(index)), trace.status == .ok {
+            hops.append(trace.hops.filter { $0.roundTrip != nil && !$0.confirmsOwner }.count)
+        }
+    }
+    hops.sort()
+    // Throughput: C gets outstanding for S seconds, spread over clients of every node.
+    let clients = try nodes.map { try ChordClient(via: $0.address) }
+    defer { clients.forEach { $0.close() } }
+    let started = clock.now
+    let concurrent = await runConcurrently(clients: clients, count: nil, until: started + .seconds(phaseSeconds),
+                                           outstanding: concurrency) { client, index in
+        let key = (index &* 7919) % keyCount
+        return try await client.get(keyName(key)) == value(for: key)
+    }
+    let elapsed = seconds(clock.now - started)
+    let rss = nodes.compactMap(LocalCluster.residentBytes(of:)).map { Double($0) / 1_048_576 }
+    let puts = LatencySummary(putLatencies)
+    let gets = LatencySummary(getLatencies)
+    let throughput = LatencySummary(concurrent.latencies)
+    let opsPerSecond = Double(concurrent.latencies.count) / elapsed
+    let meanHops = hops.isEmpty ? 0 : Double(hops.reduce(0, +)) / Double(hops.count)
+    func hopsAt(_ fraction: Double) -> Int { hops.isEmpty ? 0 : hops[Int((fraction * Double(hops.count - 1)).rounded())] }
+    if !jsonOnly {
+        print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), ring exact after \(fixed(seconds(formed))) s")
+        print("phase            n      p50 ms   p90 ms   p99 ms   p99.9 ms  failures")
+        func row(_ name: String, _ summary: LatencySummary, _ failures: Int) {
+            let cells = [fixed(summary.p50), fixed(summary.p90), fixed(summary.p99), fixed(summary.p999)].map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }
+            print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0))\(String(summary.count).padding(toLength: 7, withPad: " ", startingAt: 0))\(cells.joined()) \(failures)")
+        }
+        row("put (sequential)", puts, putFailures)
+        row("get (sequential)", gets, getFailures + wrongValues)
+        row("get (\(concurrency) out)", throughput, concurrent.failures)
+        print("gets/s with \(concurrency) outstanding: \(Int(opsPerSecond.rounded()))")
+        print("lookup hops: mean \(fixed(meanHops)), p50 \(hopsAt(0.5)), p99 \(hopsAt(0.99)), max \(hops.last ?? 0)")
+        print("node RSS MB: mean \(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))), max \(fixed(rss.max() ?? 0))")
+    }
+    return "{\"nodes\":\(nodeCount),\"keys\":\(keyCount),\"value_bytes\":\(valueSize),\"replicas\":\(replicas),"
+        + "\"ring_exact_s\":\(fixed(seconds(formed))),\"put\":\(puts.json),\"put_failures\":\(putFailures),"
+        + "\"get\":\(gets.json),\"get_failures\":\(getFailures),\"get_wrong_values\":\(wrongValues),"
+        + "\"concurrent_get\":{\"concurrency\":\(concurrency),\"seconds\":\(fixed(elapsed)),\"ok\":\(concurrent.latencies.count),"
+        + "\"failures\":\(concurrent.failures),\"ops_per_s\":\(fixed(opsPerSecond)),\"latency\":\(throughput.json)},"
+        + "\"lookup_hops\":{\"n\":\(hops.count),\"mean\":\(fixed(meanHops)),\"p50\":\(hopsAt(0.5)),\"p99\":\(hopsAt(0.99)),\"max\":\(hops.last ?? 0)},"
+        + "\"rss_mb\":{\"mean\":\(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))),\"max\":\(fixed(rss.max() ?? 0))}}"
+}
+
+let outcome: Result<String, Error>
+do {
+    outcome = .success(arguments.flag("memory") ? try await memoryBenchmark() : try await ringBenchmark())
+} catch {
+    outcome = .failure(error)
+}
+cluster.stopAll()
+switch outcome {
+case .success(let line):
+    print("JSON " + line)
+    exit(0)
+case .failure(let error):
+    StandardStreams.printError("chord-bench: \(error)")
+    exit(1)
+}
