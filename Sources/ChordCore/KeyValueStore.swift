@@ -103,12 +103,19 @@ public struct KeyValueStore: Sendable {
     /// Identifiers held in (lower, upper], clockwise from `lower`.
     public func identifiers(in lower: Identifier, _ upper: Identifier) -> [Identifier] {
         var result: [Identifier] = []
-        for bucket in Self.buckets(in: lower, upper) {
+        // When the range comes back round into lower's own bucket, the identifiers there at or
+        // before lower are its far end: they go last (lower itself, the upper end, last of all).
+        var wrapped: [Identifier] = []
+        for (position, bucket) in Self.buckets(in: lower, upper).enumerated() {
             var inBucket = buckets[bucket].keys.filter { $0.isInHalfOpenInterval(lower, upper) }
+            if position == 0 {
+                wrapped = inBucket.filter { $0 <= lower }.sorted()
+                inBucket.removeAll { $0 <= lower }
+            }
             inBucket.sort { lower.distance(to: $0) < lower.distance(to: $1) }
             result.append(contentsOf: inBucket)
         }
-        return result
+        return result + wrapped
     }
 
     /// Identifiers held in one bucket that also lie in (lower, upper], in identifier order.

@@ -161,6 +161,15 @@ final class ManualNetwork {
         return handle(.received(envelope, from: sender.address), at: receiver)
     }
 
+    /// Delivers a hand-made datagram from a client (not a ring member: no sender) at `source`
+    /// to `receiver` now; returns the receiver's effects. Answers to `source` wait in the queue.
+    @discardableResult
+    func injectFromClient(_ message: Message, requestID: UInt64, source: NodeAddress, to receiver: Peer) -> [Effect] {
+        let envelope = Envelope(requestID: requestID, sender: nil, message: message)
+        sent.append(Datagram(from: source, to: receiver.address, envelope: envelope, sentAt: now, arrival: now))
+        return handle(.received(envelope, from: source), at: receiver)
+    }
+
     /// Answers `request` by hand as `responder` (same request id); returns the requester's effects.
     @discardableResult
     func reply(to request: Datagram, from responder: Peer, with message: Message) -> [Effect] {
