@@ -46,8 +46,9 @@ extension ChordNode {
         let keyID = Identifier.forKey(bytes: operation.key)
         let operationID = nextOperationID
         nextOperationID += 1
-        clientOperations[operationID] = ClientOperation(requester: requester, operation: operation, keyID: keyID)
-        deadlines.insert(.clientDeadline(operationID), at: now + config.clientRequestDeadline)
+        clientOperations[operationID] = ClientOperation(requester: requester, operation: operation, keyID: keyID,
+                                                        deadline: now + config.clientRequestDeadline)
+        if nextClientSweep.nanoseconds == .max { nextClientSweep = now + Self.clientSweepInterval }
         routeClientOperation(operationID)
     }
 
@@ -146,8 +147,15 @@ extension ChordNode {
         finishClientOperation(operationID, answer)
     }
 
-    func clientDeadlinePassed(_ operationID: UInt64) {
-        finishClientOperation(operationID, .result(status: .timedOut, value: nil))
+    /// How often requests past their deadline are looked for (instead of one timer entry per
+    /// request, which at thousands of requests a second costs memory for nothing).
+    static let clientSweepInterval = Nanos.milliseconds(250)
+
+    /// Answers `timedOut` to every client request past its deadline (in request order).
+    func sweepClientOperations() {
+        let expired = clientOperations.filter { $0.value.deadline <= now }.map(\.key).sorted()
+        for operationID in expired { finishClientOperation(operationID, .result(status: .timedOut, value: nil)) }
+        nextClientSweep = clientOperations.isEmpty ? Instant(nanoseconds: .max) : now + Self.clientSweepInterval
     }
 
     private func finishClientOperation(_ operationID: UInt64, _ answer: Message) {

@@ -37,7 +37,6 @@ struct PendingRPC {
 enum DeadlineKind {
     case rpc(UInt64)
     case lookupRestart(UInt64)
-    case clientDeadline(UInt64)
     case ownerDeadline(UInt64)
     case transferResume(UInt64)
     case clientRetry(UInt64)

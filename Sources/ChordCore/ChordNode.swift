@@ -93,6 +93,7 @@ public final class ChordNode {
     var awaitingHandoffUntil: Instant?
     var isLeaving = false
     var nextAntiEntropy = Instant(nanoseconds: .max)
+    var nextClientSweep = Instant(nanoseconds: .max)
     var nextTombstoneCollection = Instant(nanoseconds: .max)
     var antiEntropyTurn = 0
     /// The replica set last synchronized (a new member in it is synchronized at once).
@@ -192,6 +193,7 @@ public final class ChordNode {
     // MARK: Timers
 
     private func runDueWork() {
+        if now >= nextClientSweep { sweepClientOperations() }
         while let (deadline, kind) = deadlines.popDue(at: now) {
             switch kind {
             case .rpc(let requestID):
@@ -202,8 +204,6 @@ public final class ChordNode {
                 lookupDeadlinePassed(lookupID)
             case .joinRetry:
                 retryJoin()
-            case .clientDeadline(let operationID):
-                clientDeadlinePassed(operationID)
             case .clientRetry(let operationID):
                 routeClientOperation(operationID)
             case .ownerDeadline(let operationID):
@@ -253,7 +253,7 @@ public final class ChordNode {
                 break
             }
         }
-        var wake = deadlines.earliest ?? Instant(nanoseconds: .max)
+        var wake = min(deadlines.earliest ?? Instant(nanoseconds: .max), nextClientSweep)
         if phase == .member {
             wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor, nextSuccessorCheck, nextAntiEntropy,
                        nextTombstoneCollection)

@@ -14,14 +14,17 @@ final class ClientOperation {
     let requester: ClientRequester
     let operation: StorageOperation
     let keyID: Identifier
+    /// When it must be answered (`timedOut` if nothing better by then).
+    let deadline: Instant
     /// Owners asked so far (bounded).
     var attempts = 0
     /// Whether the next owner must come from a full lookup (the shortcut failed).
     var needsLookup = false
 
-    init(requester: ClientRequester, operation: StorageOperation, keyID: Identifier) {
+    init(requester: ClientRequester, operation: StorageOperation, keyID: Identifier, deadline: Instant) {
         self.requester = requester
         self.operation = operation
         self.keyID = keyID
+        self.deadline = deadline
     }
 }

@@ -1,10 +1,12 @@
-/// Remembers the answers to recent requests, so that a retransmitted request (same source,
-/// same request id) gets the same answer and is not applied twice: a re-sent old put must
-/// never become a new, newer write.
+/// Remembers the answers to recent writes, so that a retransmitted request (same source, same
+/// request id) gets the same answer and is not applied twice: a re-sent old put must never
+/// become a new, newer write.
 ///
-/// Entries live `lifetime` nanoseconds (longer than any client retries) and at most
-/// `capacity` are kept, oldest dropped first. A request still being worked on is remembered
-/// too, so its retransmissions are ignored until the answer exists.
+/// A write's answer is just a status (`.result(status:, value: nil)`), so that is all an entry
+/// keeps; reads and other idempotent requests are only marked while in progress (so their
+/// retransmissions do not start the work twice) and forgotten once answered: a later
+/// retransmission simply reads again. Entries live `lifetime` nanoseconds (longer than any
+/// client retries) and at most `capacity` are kept, oldest dropped first.
 struct ReplyCache {
     struct Key: Hashable {
         let source: NodeAddress
@@ -17,7 +19,7 @@ struct ReplyCache {
         case answered(Message)
     }
 
-    private var entries: [Key: (reply: Message?, at: Instant)] = [:]
+    private var entries: [Key: (status: Status?, at: Instant)] = [:]
     private var order: [Key] = []
     private var head = 0
     private let capacity: Int
@@ -31,7 +33,7 @@ struct ReplyCache {
     /// What is known about this request.
     func state(of key: Key) -> State {
         guard let entry = entries[key] else { return .unseen }
-        return entry.reply.map { .answered($0) } ?? .inProgress
+        return entry.status.map { .answered(.result(status: $0, value: nil)) } ?? .inProgress
     }
 
     /// Marks a request as being worked on.
@@ -41,10 +43,15 @@ struct ReplyCache {
         order.append(key)
     }
 
-    /// Records the answer to a request.
+    /// Records the answer to a request: a status-only result is kept, anything else (a read's
+    /// value, a trace, a redirect) is not, since asking again is harmless.
     mutating func finish(_ key: Key, reply: Message, now: Instant) {
+        guard case .result(let status, nil) = reply else {
+            entries.removeValue(forKey: key)
+            return
+        }
         if entries[key] == nil { order.append(key) }
-        entries[key] = (reply, now)
+        entries[key] = (status, now)
         expire(now: now)
     }
 

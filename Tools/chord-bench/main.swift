@@ -70,8 +70,10 @@ func say(_ text: String) {
     if !jsonOnly { StandardStreams.printError(text) }
 }
 
-let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
-let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(replicas)] + quorum,
+let memoryMode = arguments.flag("memory")
+let effectiveReplicas = memoryMode ? 1 : replicas
+let quorum = effectiveReplicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
+let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum,
                            logDirectory: logDirectory, seed: seed)
 let clock = ContinuousClock()
 
@@ -125,7 +127,7 @@ final class Counter: @unchecked Sendable {
 }
 
 func memoryBenchmark() async throws -> String {
-    let node = try cluster.add(extraArguments: ["--replicas", "1", "--write-quorum", "1", "--read-quorum", "1"])
+    let node = try cluster.add()
     try await Task.sleep(for: .seconds(2))  // let the idle node settle before reading its memory
     let idle = LocalCluster.residentBytes(of: node) ?? 0
     let client = try ChordClient(via: node.address)
@@ -242,7 +244,7 @@ func ringBenchmark() async throws -> String {
 
 let outcome: Result<String, Error>
 do {
-    outcome = .success(arguments.flag("memory") ? try await memoryBenchmark() : try await ringBenchmark())
+    outcome = .success(memoryMode ? try await memoryBenchmark() : try await ringBenchmark())
 } catch {
     outcome = .failure(error)
 }
