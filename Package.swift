@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "ClusterSupport", dependencies: ["ChordCore", "ChordClient"], path: "Tools/ClusterSupport"),
         .executableTarget(name: "chord-bench", dependencies: ["ClusterSupport", "ChordClient", "ChordCore", "CommandLineSupport"],
                           path: "Tools/chord-bench"),
+        .executableTarget(name: "chord-ring", dependencies: ["ClusterSupport", "ChordCore", "CommandLineSupport"],
+                          path: "Tools/chord-ring"),
         .executableTarget(name: "wire-bench", dependencies: ["ChordWire", "ChordCore"], path: "Tools/wire-bench"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
         .testTarget(name: "ChordNetTests", dependencies: ["ChordNet", "ChordCore"], path: "Tests/ChordNetTests"),

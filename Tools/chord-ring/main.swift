@@ -1,0 +1,108 @@
+import ChordCore
+import ClusterSupport
+import CommandLineSupport
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// chord-ring: starts a local ring of chord-node processes and keeps it serving until Ctrl-C.
+
+let usage = Usage(
+    synopsis: "chord-ring [--nodes N] [--base-port PORT] [--host HOST]",
+    summary: """
+    Starts N chord-node processes on HOST (127.0.0.1), ports PORT, PORT+1, ...: the first
+    creates the ring, each other joins through a random node already running. Prints every
+    node's address and example dht and dhtlookup commands, then keeps the ring serving. Ctrl-C
+    (or SIGTERM) makes every node leave gracefully; chord-ring waits for each by its PID and
+    exits. Node logs go to the directory given with --logs (default: discarded).
+    """,
+    options: [
+        .value("nodes", "N", "number of nodes (default 5)"),
+        .value("base-port", "PORT", "first UDP port (default 4000)"),
+        .value("host", "HOST", "address to listen on (default 127.0.0.1)"),
+        .value("replicas", "R", "copies of each key (default 3)"),
+        .value("logs", "DIR", "write each node's log into DIR"),
+    ])
+
+func fail(_ message: String) -> Never {
+    StandardStreams.exitWithUsageError(message, usage: usage, program: "chord-ring")
+}
+
+let arguments: ParsedArguments
+let nodeCount: Int
+let basePort: Int
+let replicas: Int
+do {
+    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
+    if arguments.wantsHelp {
+        print(usage.text)
+        exit(0)
+    }
+    guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
+    nodeCount = try arguments.int("nodes", default: 5, in: 1...200)
+    basePort = try arguments.int("base-port", default: 4000, in: 1...65535)
+    replicas = try arguments.int("replicas", default: 3, in: 1...16)
+    guard basePort + nodeCount - 1 <= 65535 else { throw UsageError("ports beyond 65535") }
+} catch {
+    fail("\(error)")
+}
+let host = arguments.string("host") ?? "127.0.0.1"
+let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
+if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true) }
+
+// Ctrl-C and SIGTERM: stop the ring (the nodes, in our process group, get SIGINT too and
+// start leaving; chord-ring then makes sure of every one by its PID).
+/// Signals `semaphore` on SIGINT or SIGTERM (handled on a Dispatch queue, not the main actor).
+nonisolated func watchForStopSignals(_ semaphore: DispatchSemaphore) -> [DispatchSourceSignal] {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    return [SIGINT, SIGTERM].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { semaphore.signal() }
+        source.resume()
+        return source
+    }
+}
+
+let stopRequested = DispatchSemaphore(value: 0)
+let signalSources = watchForStopSignals(stopRequested)
+
+let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
+let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum, logDirectory: logDirectory,
+                           seed: UInt64(UInt32(truncatingIfNeeded: getpid())))
+do {
+    for offset in 0..<nodeCount {
+        let listen = host.contains(":") ? "[\(host)]:\(basePort + offset)" : "\(host):\(basePort + offset)"
+        let node = try cluster.add(listen: listen)
+        print("node \(offset + 1): \(node.address)  id \(node.id.hex)  pid \(node.pid)")
+    }
+} catch {
+    StandardStreams.printError("chord-ring: \(error) (is the port in use? try --base-port)")
+    cluster.stopAll()
+    exit(1)
+}
+let first = cluster.nodes[0].address
+let last = cluster.nodes[cluster.nodes.count - 1].address
+print("""
+
+A ring of \(nodeCount) nodes is serving. Try, in another terminal:
+  .build/release/dht --via \(first) put greeting "hello, ring"
+  .build/release/dht --via \(last) get greeting
+  .build/release/dhtlookup --via \(first) greeting
+  .build/release/dht --via \(first) ring
+  .build/release/dht --via \(last)                     (interactive: PUT/GET/REMOVE/EXIT)
+Press Ctrl-C to stop every node.
+""")
+fflush(nil)  // flush every stream: the addresses must show at once, even into a pipe
+
+stopRequested.wait()
+print("\nstopping \(cluster.nodes.count) nodes...")
+cluster.stopAll(timeout: .seconds(15))
+for node in cluster.nodes {
+    print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
+}
+_ = signalSources
+exit(0)
