@@ -40,6 +40,8 @@ let package = Package(
                     path: "Tests/ChordClientTests"),
         .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ChordCore"], path: "Tests/ChordSimTests"),
         .testTarget(name: "ChordWireTests", dependencies: ["ChordWire", "ChordCore"], path: "Tests/ChordWireTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["ChordClient", "ClusterSupport", "ChordCore", "ChordWire", "ChordNet"],
+                    path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]
 )

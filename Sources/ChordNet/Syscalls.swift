@@ -215,17 +215,25 @@ enum Syscalls {
     // MARK: Signals
 
     /// Makes SIGTERM and SIGINT write their number, as one byte, to `descriptor` (a
-    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE.
+    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE. Unblocks both
+    /// in the calling thread: a blocked signal mask is inherited across exec (a process
+    /// started from a Dispatch or Swift concurrency thread has SIGTERM blocked), and a
+    /// blocked SIGTERM would never reach the handler.
     static func forwardTerminationSignals(to descriptor: Int32) -> Result<Void, SystemError> {
         signalPipeDescriptor.store(descriptor, ordering: .sequentiallyConsistent)
         _ = signal(SIGPIPE, SIG_IGN)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
         for number in [SIGTERM, SIGINT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = forwardSignal
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART
             guard sigaction(number, &action, nil) == 0 else { return .failure(failure("sigaction")) }
+            sigaddset(&unblocked, number)
         }
+        let status = pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+        guard status == 0 else { return .failure(SystemError(call: "pthread_sigmask", errno: status)) }
         return .success(())
     }
 

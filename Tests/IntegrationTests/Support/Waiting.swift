@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A test failure with a description (a deadline passed, a process misbehaved).
+struct IntegrationFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs blocking work (waiting for a process, reading its first line) on a Dispatch thread, so
+/// that the cooperative thread pool of the test runner is never blocked.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
+
+/// Polls `probe` every `interval` until it returns a value or `timeout` passes (then nil). The
+/// probe runs at least once, and once more at the deadline.
+func poll<T>(timeout: Duration, interval: Duration = .milliseconds(100),
+             _ probe: () async throws -> T?) async throws -> T? {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if let value = try await probe() { return value }
+        if ContinuousClock.now >= deadline { return nil }
+        try await Task.sleep(for: min(interval, deadline - ContinuousClock.now))
+    }
+}
+
+/// Waits (without blocking a thread) for `process` to exit, at most `timeout`; its status, or
+/// nil when it is still running. `process.terminationHandler` must not be set by anyone else.
+final class ExitWatcher: Sendable {
+    private let state = Mutex<(status: Int32?, waiter: CheckedContinuation<Int32?, Never>?)>((nil, nil))
+
+    /// Installs the termination handler; call before `process.run()`.
+    init(_ process: Process) {
+        process.terminationHandler = { [self] finished in
+            let status = finished.terminationStatus
+            let waiter = state.withLock { state -> CheckedContinuation<Int32?, Never>? in
+                state.status = status
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: status)
+        }
+    }
+
+    /// The exit status, waiting at most `timeout` for it.
+    func wait(timeout: Duration) async -> Int32? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+            let done = state.withLock { state -> Int32?? in
+                if let status = state.status { return .some(status) }
+                state.waiter = continuation
+                return .none
+            }
+            if let done {
+                continuation.resume(returning: done)
+                return
+            }
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+                let waiter = state.withLock { state -> CheckedContinuation<Int32?, Never>? in
+                    defer { state.waiter = nil }
+                    return state.waiter
+                }
+                waiter?.resume(returning: nil)
+            }
+        }
+    }
+}
