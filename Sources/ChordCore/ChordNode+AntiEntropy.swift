@@ -13,12 +13,10 @@ extension ChordNode {
         predecessor?.id ?? lastPredecessorID ?? (successors.isEmpty ? me.id : nil)
     }
 
-    /// The periodic task: sync the owned range with the next replica in turn.
+    /// The periodic task: sync the owned range with every replica (digests are small; a
+    /// replica that restarted empty under the same identifier is noticed by nothing else).
     func runAntiEntropy() {
-        let replicas = Array(replicaCandidates.prefix(config.replicas - 1))
-        guard !replicas.isEmpty else { return }
-        antiEntropyTurn = (antiEntropyTurn + 1) % replicas.count
-        synchronize(with: replicas[antiEntropyTurn])
+        for replica in replicaCandidates.prefix(config.replicas - 1) { synchronize(with: replica) }
     }
 
     /// The first R − 1 successors changed: bring the new ones up to date at once.

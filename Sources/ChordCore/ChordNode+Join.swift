@@ -65,7 +65,8 @@ extension ChordNode {
         startLookup(target: me.id, purpose: .join, confirmOwner: false, contacts: [Contact(address: contact, id: nil)])
     }
 
-    /// A member sent us a request while we were joining: remember it as a way in.
+    /// A member sent us a request while we were joining (or an answer named it): remember it
+    /// as a way in, in case the bootstrap dies before we are in.
     func noteJoinContact(_ address: NodeAddress) {
         guard case .joining(let bootstrap) = phase, address != bootstrap, address != me.address,
               !joinContacts.contains(address) else { return }

@@ -108,6 +108,7 @@ extension ChordNode {
         switch step {
         case .owner(let peers), .closer(let peers):
             for peer in peers { considerCloserSuccessor(peer) }
+            if case .join = lookup.purpose { for peer in peers.prefix(3) { noteJoinContact(peer.address) } }
         }
         guard lookup.ownerCandidates == nil else {
             // A routing answer that came after another step already named the owner.

@@ -7,7 +7,7 @@ extension ChordNode {
     /// Whether this node owns `id`: it lies in (predecessor, self]. Without a predecessor
     /// (it just died, or none has notified yet) the last known one bounds the range; a node
     /// alone owns everything.
-    func owns(_ id: Identifier) -> Bool {
+    public func owns(_ id: Identifier) -> Bool {
         guard phase == .member else { return false }
         if let predecessor { return id.isInHalfOpenInterval(predecessor.id, me.id) }
         if successors.isEmpty { return true }

@@ -32,6 +32,10 @@ extension ChordNode {
     /// The successor answered: adopt its list, or first try its predecessor if that lies
     /// between us.
     func stabilizeHeard(from successor: Peer, predecessor candidate: Peer?, successors list: [Peer]) {
+        // A successor that knows no predecessor has just (re)started, or lost its predecessor:
+        // either way it may lack the keys it replicates for us. (A restart under the same
+        // address looks like no change at all to the successor list.)
+        if candidate == nil && config.replicas > 1 { synchronize(with: successor) }
         considerCandidate(candidate, before: successor, list: list, walked: 0)
     }
 

@@ -95,7 +95,6 @@ public final class ChordNode {
     var nextAntiEntropy = Instant(nanoseconds: .max)
     var nextClientSweep = Instant(nanoseconds: .max)
     var nextTombstoneCollection = Instant(nanoseconds: .max)
-    var antiEntropyTurn = 0
     /// The replica set last synchronized (a new member in it is synchronized at once).
     var knownReplicas: [Peer] = []
 
@@ -173,6 +172,7 @@ public final class ChordNode {
         guard phase == .idle else { return }
         if let bootstrap, bootstrap != me.address {
             phase = .joining(bootstrap: bootstrap)
+            for fallback in config.fallbackBootstraps { noteJoinContact(fallback) }
             startLookup(target: me.id, purpose: .join, confirmOwner: false,
                         contacts: [Contact(address: bootstrap, id: nil)])
         } else {

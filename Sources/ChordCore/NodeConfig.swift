@@ -35,6 +35,8 @@ public struct NodeConfig: Sendable {
     public var closerCandidates = 3
     /// How long a stuck lookup waits before starting over from the node's own table.
     public var lookupRestartDelay: Int64 = Nanos.milliseconds(250)
+    /// Further members to join through if the bootstrap stays silent (tried in turn).
+    public var fallbackBootstraps: [NodeAddress] = []
     /// How long a joining node waits before retrying a failed join.
     public var joinRetryDelay: Int64 = Nanos.seconds(1)
 
@@ -63,8 +65,8 @@ public struct NodeConfig: Sendable {
     public var tombstoneLifetime: Int64 = Nanos.seconds(3600)
     /// Hand-off, repair and anti-entropy send at most this many bytes per second.
     public var repairBytesPerSecond = 4_000_000
-    /// Mean period of the anti-entropy exchange with one replica.
-    public var antiEntropyInterval: Int64 = Nanos.seconds(5)
+    /// Mean period of the anti-entropy exchange with the replicas.
+    public var antiEntropyInterval: Int64 = Nanos.seconds(2)
 
     /// Whether the storage settings are consistent: 1 <= W, R' <= R and W + R' > R.
     public var quorumsAreValid: Bool {

@@ -14,7 +14,7 @@ let usage = Usage(
     """,
     options: [
         .value("listen", "HOST:PORT", "address to bind and advertise (required; port 0 picks a free one)"),
-        .value("join", "HOST:PORT", "a ring member to join through"),
+        .value("join", "HOST:PORT[,...]", "a ring member to join through (more, comma-separated, are fallbacks)"),
         .value("max-keys", "N", "refuse new keys beyond N stored keys (default: no limit)"),
         .value("max-bytes", "N", "refuse writes beyond N stored key and value bytes (default: no limit)"),
         .value("replicas", "R", "copies of each key: owner and R-1 successors (default 3)"),
@@ -46,10 +46,15 @@ extension NodeSettings {
         }
         guard let listenText = parsed.string("listen") else { throw UsageError("--listen HOST:PORT is required") }
         listen = try Self.listenAddress(listenText)
-        join = try parsed.string("join").map { (text: String) throws(UsageError) in try Self.address(text, option: "join") }
+        var joinAddresses: [NodeAddress] = []
+        for text in (parsed.string("join") ?? "").split(separator: ",") {
+            joinAddresses.append(try Self.address(String(text), option: "join"))
+        }
+        join = joinAddresses.first
         verbose = parsed.flag("verbose")
 
         var config = NodeConfig()
+        config.fallbackBootstraps = Array(joinAddresses.dropFirst())
         let positive = 1...Int.max
         if parsed.string("max-keys") != nil {
             config.maximumKeys = try parsed.int("max-keys", default: 0, in: positive)

@@ -49,6 +49,8 @@ public final class KeyValueWorkload {
     var nextValue: UInt64 = 0
     /// Print wrong reads as they happen (debugging).
     public var debug = false
+    /// Called with the key index on a wrong read (debugging: the scenario prints who holds what).
+    public var onWrongRead: ((Int) -> Void)?
     /// Per key, the recent acknowledged operations (debugging).
     var history: [[String]]
     /// Statistics so far.
@@ -137,6 +139,7 @@ public final class KeyValueWorkload {
                 statistics.readsCorrect += 1
             } else {
                 statistics.readsWrong += 1
+                onWrongRead?(request.key)
                 if debug {
                     print("WRONG READ t=\(now.seconds) k\(request.key) issued \(request.issued.seconds) saw \(seen.map { String(decoding: $0, as: UTF8.self) } ?? "nothing") allowed \(allowed[request.key].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" }) history \(history[request.key])")
                 }

@@ -14,6 +14,9 @@ extension Scenario {
         let workload = KeyValueWorkload(keyCount: settings.keys, seed: simulation.scenarioRandom.next())
         simulation.workload = workload
         workload.debug = simulation.debugLongLookups
+        if simulation.debugLongLookups {
+            workload.onWrongRead = { [unowned simulation] key in print(simulation.describeHolders(of: key)) }
+        }
         let perNodeRate = settings.churn ? 0.693_147_180_559_945_3 / seconds(settings.medianSession) : 0
         let start = simulation.now
         let end = start + settings.duration
@@ -25,19 +28,8 @@ extension Scenario {
             workload.issue(on: simulation)
             try simulation.run(until: min(end, simulation.now + gap))
             if simulation.now >= nextFailure && simulation.now < end {
-                let live = simulation.liveIndices
-                let victim = live[simulation.scenarioRandom.nextInt(below: live.count)]
-                simulation.crash(victim)
+                crashAndReplace(simulation)
                 crashes += 1
-                let members = simulation.memberIndices
-                if !members.isEmpty {
-                    let bootstrap = members[simulation.scenarioRandom.nextInt(below: members.count)]
-                    if simulation.scenarioRandom.nextUnit() < 0.5 {
-                        simulation.start(victim, bootstrap: bootstrap)
-                    } else {
-                        simulation.start(simulation.addHost(), bootstrap: bootstrap)
-                    }
-                }
                 nextFailure = simulation.now + exponential(&simulation.scenarioRandom,
                                                            rate: perNodeRate * Double(simulation.liveIndices.count))
             }
@@ -88,6 +80,27 @@ extension Scenario {
 }
 
 extension Simulation {
+    /// Who holds which version of a workload key, and who should (debugging).
+    func describeHolders(of key: Int) -> String {
+        let id = Identifier.forKey(bytes: KeyValueWorkload.keyBytes(key))
+        var lines = ["  key k\(key) id \(id.shortHex())"]
+        let entries = members.entries
+        var position = members.lowerBound(id)
+        for rank in 0..<min(5, entries.count) {
+            if position == entries.count { position = 0 }
+            let host = entries[position].host
+            if let core = cores[host] {
+                lines.append("  true #\(rank) h\(host) \(core.me) pred=\(core.predecessor?.description ?? "-") holds \(core.store.version(id).map(String.init(describing:)) ?? "-") succ=\(core.successors.prefix(3).map(\.description))")
+            }
+            position += 1
+        }
+        for (host, core) in cores.enumerated() {
+            guard let core, let version = core.store.version(id) else { continue }
+            lines.append("  holder h\(host) \(core.me) version \(version) pred=\(core.predecessor?.description ?? "-") owns=\(core.owns(id))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// How many written keys are not held, in their newest version, by all R of their
     /// designated replicas (the owner and its next R − 1 live members).
     func replicaShortfall(keys: Int, workload: KeyValueWorkload) -> Int {

@@ -98,6 +98,20 @@ public enum Scenario: String, CaseIterable, Sendable {
         }
     }
 
+    /// Crashes a random running host and replaces it at once: half the time the same host
+    /// restarts empty (same address, same identifier), half the time a new host joins; either
+    /// joins through a random member, with two more as fallbacks.
+    static func crashAndReplace(_ simulation: Simulation) {
+        let live = simulation.liveIndices
+        let victim = live[simulation.scenarioRandom.nextInt(below: live.count)]
+        simulation.crash(victim)
+        let members = simulation.memberIndices
+        guard !members.isEmpty else { return }
+        let contacts = (0..<3).map { _ in members[simulation.scenarioRandom.nextInt(below: members.count)] }
+        let host = simulation.scenarioRandom.nextUnit() < 0.5 ? victim : simulation.addHost()
+        simulation.start(host, bootstrap: contacts[0], fallbacks: Array(contacts.dropFirst()))
+    }
+
     /// Fraction of members' fingers that point at the true owner of their start.
     static func fingerAccuracy(_ simulation: Simulation) -> Double {
         var total = 0, exact = 0
@@ -245,19 +259,8 @@ public enum Scenario: String, CaseIterable, Sendable {
             let until = min(nextFailure, churnEnd)
             try runWithLookups(simulation, until: until, rate: settings.lookupRate, confirmOwner: true)
             guard simulation.now >= nextFailure, simulation.now < churnEnd else { continue }
-            let live = simulation.liveIndices
-            let victim = live[simulation.scenarioRandom.nextInt(below: live.count)]
-            simulation.crash(victim)
+            crashAndReplace(simulation)
             crashes += 1
-            let members = simulation.memberIndices
-            if !members.isEmpty {
-                let bootstrap = members[simulation.scenarioRandom.nextInt(below: members.count)]
-                if simulation.scenarioRandom.nextUnit() < 0.5 {
-                    simulation.start(victim, bootstrap: bootstrap)
-                } else {
-                    simulation.start(simulation.addHost(), bootstrap: bootstrap)
-                }
-            }
             nextFailure = simulation.now + exponential(&simulation.scenarioRandom,
                                                        rate: perNodeRate * Double(simulation.liveIndices.count))
         }

@@ -165,8 +165,11 @@ extension Simulation {
         let entries = members.entries
         var result = Exactness(members: entries.count)
         guard !entries.isEmpty else { return result }
-        let running = hosts.indices.filter { hosts[$0].isAlive && !hosts[$0].isMember }.count
-        result.notYetJoined = running
+        let joining = hosts.indices.filter { hosts[$0].isAlive && !hosts[$0].isMember }
+        result.notYetJoined = joining.count
+        result.joiningHosts = joining.prefix(5).map { index in
+            "h\(index) \(cores[index].map { String(describing: $0.phase) + " " + $0.debugState } ?? "")"
+        }
         for (position, entry) in entries.enumerated() {
             guard let core = hosts[entry.host].core else { continue }
             let expectedSuccessor = entries.count == 1 ? nil : entries[(position + 1) % entries.count]
@@ -199,6 +202,8 @@ public struct Exactness: Sendable, CustomStringConvertible {
     public var wrongPredecessors = 0
     /// Members whose whole successor list is not the next r members.
     public var inexactSuccessorLists = 0
+    /// A few hosts still joining, described (debugging).
+    public var joiningHosts: [String] = []
 
     init(members: Int) { self.members = members }
 
@@ -208,6 +213,7 @@ public struct Exactness: Sendable, CustomStringConvertible {
     public var description: String {
         "\(members) members, \(notYetJoined) joining, \(wrongSuccessors) wrong successors, "
             + "\(wrongPredecessors) wrong predecessors, \(inexactSuccessorLists) inexact successor lists"
+            + (joiningHosts.isEmpty ? "" : " (joining: \(joiningHosts.joined(separator: "; ")))")
     }
 }
 

@@ -151,21 +151,26 @@ public final class Simulation {
         return index >= 0 && index < hosts.count ? index : nil
     }
 
-    /// Starts the host's core: a new ring when `bootstrap` is nil, else a join through it.
-    public func start(_ index: Int, bootstrap: Int?) {
+    /// Starts the host's core: a new ring when `bootstrap` is nil, else a join through it
+    /// (with `fallbacks` to try if it stays silent).
+    public func start(_ index: Int, bootstrap: Int?, fallbacks: [Int] = []) {
         precondition(hosts[index].core == nil, "host \(index) is already running")
-        let core = ChordNode(address: hosts[index].address, config: nodeConfig, seed: nodeSeeds.next())
+        var config = nodeConfig
+        config.fallbackBootstraps = fallbacks.map { hosts[$0].address }
+        let core = ChordNode(address: hosts[index].address, config: config, seed: nodeSeeds.next())
         hosts[index].core = core
         cores[index] = core
         hosts[index].isMember = false
         hosts[index].checkedSuccessorListVersion = .max
         trace.mix(0xA11 ^ UInt64(index) << 8)
+        if debugLongLookups { print("START t=\(now.seconds) h\(index) \(hosts[index].id.shortHex()) via \(bootstrap.map { "h\($0)" } ?? "-")") }
         handle(index, .start(bootstrap: bootstrap.map { hosts[$0].address }))
     }
 
     /// Crashes a host: its state is gone, messages to it vanish.
     public func crash(_ index: Int) {
         guard hosts[index].core != nil else { return }
+        if debugLongLookups { print("CRASH t=\(now.seconds) h\(index) \(hosts[index].id.shortHex())") }
         hosts[index].core = nil
         cores[index] = nil
         hosts[index].timerGeneration &+= 1
