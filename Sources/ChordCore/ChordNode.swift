@@ -309,7 +309,7 @@ public struct NodeCounters: Sendable, Equatable {
 }
 
 extension ChordNode {
-    /// Internal state summary for debugging.
+    /// A one-line summary of internal scheduling state, for debugging output.
     public var debugState: String {
         "stabilizeInFlight=\(stabilizeInFlight) pending=\(pending.count) lookups=\(lookups.count) nextStabilize=\(nextStabilize) armed=\(String(describing: armedTimer)) now=\(now)"
     }

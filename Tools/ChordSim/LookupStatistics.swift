@@ -49,7 +49,7 @@ extension Simulation {
         switch outcome {
         case .success(let result):
             lookups.completed += 1
-            if result.routingHops > 20, debugLongLookups {
+            if result.routingHops > 20, debugOutput {
                 print("LONG lookup from \(hosts[lookup.host].id.shortHex()) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex())")
                 for hop in result.hops { print("   \(hop.id?.shortHex() ?? "?") rtt=\(hop.roundTrip.map { String($0 / 1_000_000) } ?? "-")") }
             }
@@ -62,7 +62,7 @@ extension Simulation {
                 lookups.correct += 1
             } else {
                 lookups.wrongOwner += 1
-                if debugLongLookups {
+                if debugOutput {
                     print("WRONG lookup from \(hosts[lookup.host].id.shortHex()) at t=\(now.seconds) target \(lookup.target.shortHex()) owner \(result.owner.id.shortHex()) (alive: \(hostIndex(of: result.owner.address).map { hosts[$0].isAlive } ?? false)) truth \(truth.map { $0.id.shortHex() } ?? "-") successors \(result.successors.prefix(3).map { $0.id.shortHex() })")
                     for hop in result.hops { print("   \(hop.id?.shortHex() ?? "?") rtt=\(hop.roundTrip.map { String($0 / 1_000_000) } ?? "-") confirm=\(hop.confirmsOwner)") }
                 }

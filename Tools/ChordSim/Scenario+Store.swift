@@ -13,8 +13,8 @@ extension Scenario {
         try simulation.run(for: Nanos.seconds(10))
         let workload = KeyValueWorkload(keyCount: settings.keys, seed: simulation.scenarioRandom.next())
         simulation.workload = workload
-        workload.debug = simulation.debugLongLookups
-        if simulation.debugLongLookups {
+        workload.debug = simulation.debugOutput
+        if simulation.debugOutput {
             workload.onWrongRead = { [unowned simulation] key in print(simulation.describeHolders(of: key)) }
         }
         let perNodeRate = settings.churn ? 0.693_147_180_559_945_3 / seconds(settings.medianSession) : 0

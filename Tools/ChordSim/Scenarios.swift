@@ -18,7 +18,7 @@ public enum Scenario: String, CaseIterable, Sendable {
         simulation.appendageGrace = settings.appendageGrace ?? 30 * settings.stabilizeInterval
         if let watch = settings.watch {
             simulation.watched = watch
-            simulation.debugLongLookups = true
+            simulation.debugOutput = true
         }
         var report = ScenarioReport(scenario: rawValue, seed: settings.seed)
         do {

@@ -216,27 +216,3 @@ public struct Exactness: Sendable, CustomStringConvertible {
             + (joiningHosts.isEmpty ? "" : " (joining: \(joiningHosts.joined(separator: "; ")))")
     }
 }
-
-extension Simulation {
-    /// Debug description of members whose pointers are wrong (first `limit`).
-    public func describeInexact(limit: Int = 5, prefixes: [String] = []) -> String {
-        let entries = members.entries
-        var lines: [String] = []
-        for host in hosts where prefixes.contains(where: { host.id.hex.hasPrefix($0) }) {
-            if let core = host.core {
-                lines.append("PROBE \(core.me) succ=\(core.successors.map(\.description).joined(separator: " ")) pred=\(core.predecessor.map(String.init(describing:)) ?? "-")")
-            }
-        }
-        for (position, entry) in entries.enumerated() where lines.count < limit * 3 {
-            guard let core = hosts[entry.host].core else { continue }
-            let expected = entries[(position + 1) % entries.count]
-            let expectedPredecessor = entries[(position + entries.count - 1) % entries.count]
-            if core.successors.first?.id != expected.id || core.predecessor?.id != expectedPredecessor.id {
-                lines.append("node \(core.me) succ=\(core.successors.first.map(String.init(describing:)) ?? "-") expected \(hosts[expected.host].address)/\(expected.id.shortHex()) pred=\(core.predecessor.map(String.init(describing:)) ?? "-") expected \(expectedPredecessor.id.shortHex())")
-                lines.append("   list: \(core.successors.map(\.description).joined(separator: " "))")
-                lines.append("   inflight stabilize=\(core.debugState)")
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-}

@@ -111,8 +111,10 @@ public final class Simulation {
     var nextLookupToken: UInt64 = 1
     /// Hosts whose inputs and effects are printed (debugging aid; empty in normal runs).
     public var watched: Set<Int> = []
-    /// Print lookups that took more than 20 routing hops (debugging aid).
-    public var debugLongLookups = false
+    /// Print debugging detail: crashes and starts, lookups of more than 20 routing hops, lookups
+    /// that end at a wrong owner, and (store scenario) wrong reads with who holds what. Set by
+    /// `--watch`.
+    public var debugOutput = false
 
     /// A simulation whose every draw follows from `seed`.
     public init(seed: UInt64, network: NetworkModel = NetworkModel(), nodeConfig: NodeConfig = NodeConfig()) {
@@ -163,14 +165,14 @@ public final class Simulation {
         hosts[index].isMember = false
         hosts[index].checkedSuccessorListVersion = .max
         trace.mix(0xA11 ^ UInt64(index) << 8)
-        if debugLongLookups { print("START t=\(now.seconds) h\(index) \(hosts[index].id.shortHex()) via \(bootstrap.map { "h\($0)" } ?? "-")") }
+        if debugOutput { print("START t=\(now.seconds) h\(index) \(hosts[index].id.shortHex()) via \(bootstrap.map { "h\($0)" } ?? "-")") }
         handle(index, .start(bootstrap: bootstrap.map { hosts[$0].address }))
     }
 
     /// Crashes a host: its state is gone, messages to it vanish.
     public func crash(_ index: Int) {
         guard hosts[index].core != nil else { return }
-        if debugLongLookups { print("CRASH t=\(now.seconds) h\(index) \(hosts[index].id.shortHex())") }
+        if debugOutput { print("CRASH t=\(now.seconds) h\(index) \(hosts[index].id.shortHex())") }
         hosts[index].core = nil
         cores[index] = nil
         hosts[index].timerGeneration &+= 1

@@ -43,7 +43,7 @@ let usage = Usage(
         .value("duration", "SECONDS", "churn, partition or store duration (default 3600 churn, 60 partition, 300 store)"),
         .value("check-interval", "SECONDS", "global ring check at most this often; 0 = after every change (default 0 up to 2000 nodes, else 1)"),
         .value("appendage-grace", "SECONDS", "how long a joined node may skip a ring member (default 30 stabilize periods)"),
-        .value("watch", "HOSTS", "print every input and effect of these host indices (debugging), e.g. 3,17"),
+        .value("watch", "HOSTS", "debugging: print every input and effect of these hosts (e.g. 3,17), crashes, wrong answers"),
         .value("keys", "N", "keys in the store workload (default 1000)"),
         .value("ops-rate", "PER_S", "store operations per simulated second (default 100)"),
         .flag("churn", "store scenario: churn with --median-session while the workload runs"),
