@@ -1,0 +1,67 @@
+import ClusterSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A short run of the chord-churn harness against real chord-node processes: nodes are
+/// SIGKILLed every 3 s and restarted while the workload runs; nothing acknowledged may be lost.
+@Suite struct ChurnHarnessTests {
+    @Test(.timeLimit(.minutes(2)))
+    func shortChurnRunLosesNothing() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("churn-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let logs = scratch.appendingPathComponent("logs")
+        let run = try ChurnRun(arguments: ["--nodes", "6", "--duration", "30", "--kill-every", "3", "--stabilize", "0.3",
+                                           "--keys", "500", "--warmup", "2", "--logs", logs.path, "--json"],
+                               scratch: scratch, limit: .seconds(100))
+        let report = try #require(run.report, "no JSON report (exit status \(String(describing: run.status)); logs in \(logs.path))")
+        #expect(run.status == 0, "exit status \(String(describing: run.status)); logs in \(logs.path)")
+        #expect(report["lost_writes"] as? Int == 0, "lost writes: \(report["examples"] ?? "")")
+        #expect(report["unreadable_keys"] as? Int == 0)
+        #expect(report["ring_exact_after_s"] is Double || report["ring_exact_after_s"] is Int, "the ring never became exact")
+        #expect((report["kills"] as? Int ?? 0) >= 5, "it killed \(report["kills"] ?? "no") nodes")
+        #expect((report["restarts"] as? Int ?? 0) >= 5)
+        if run.status == 0 { try? FileManager.default.removeItem(at: scratch) }
+    }
+}
+
+/// One chord-churn process, run to its end (or killed after a limit), with its JSON report.
+struct ChurnRun {
+    let status: Int32?
+    let report: [String: Any]?
+
+    init(arguments: [String], scratch: URL, limit: Duration) throws {
+        let output = scratch.appendingPathComponent("report.json")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = Process()
+        process.executableURL = ChordBinaries.url("chord-churn")
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        // The harness must see SIGTERM (it then kills its nodes); the child inherits this mask.
+        var termination = sigset_t(), previous = sigset_t()
+        sigemptyset(&termination)
+        sigaddset(&termination, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &termination, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
+        let seconds = Int(limit.components.seconds)
+        if exited.wait(timeout: .now() + .seconds(seconds)) == .timedOut {
+            kill(process.processIdentifier, SIGTERM)  // chord-churn kills every node it started, then exits
+            if exited.wait(timeout: .now() + .seconds(10)) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            status = nil
+        } else {
+            process.waitUntilExit()
+            status = process.terminationStatus
+        }
+        let data = try Data(contentsOf: output)
+        report = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+}

@@ -1,0 +1,154 @@
+import CommandLineSupport
+import Foundation
+
+/// chord-churn's command line.
+let usage = Usage(
+    synopsis: "chord-churn [--nodes N] [--duration SECONDS] [--kill-every SECONDS | --median-session SECONDS] [options]",
+    summary: """
+    Starts N chord-node processes on 127.0.0.1, writes every key once, runs a client workload
+    (puts, overwrites, gets, removes; one writer per key) through random live nodes for a
+    warm-up, then keeps it running while it SIGKILLs a random node and restarts it (same
+    port = same identifier with an empty store, or a new port) for --duration seconds. Then it
+    measures how long the ring takes to become exact, waits for repair and reads every key
+    back: a key whose value is not one its acknowledged history allows is a lost write.
+    --scenario kill-two-replicas instead loads the keys, SIGKILLs a key's owner and its first
+    successor at once and checks that every key still reads back its latest value.
+    Exit status 0 when nothing acknowledged was lost, every key read back and the ring became
+    exact; 1 otherwise; 2 for usage errors. Use the release build for measurements.
+    """,
+    options: [
+        .value("nodes", "N", "ring size (default 16)"),
+        .value("duration", "SECONDS", "length of the churn phase (default 300)"),
+        .value("kill-every", "SECONDS", "kill (and restart) one node every SECONDS (default 3)"),
+        .value("median-session", "SECONDS", "instead: each node lives an exponential session of this median"),
+        .value("restart", "MODE", "same (same port and identifier, empty store), new (new port) or mixed (default)"),
+        .value("replicas", "R", "replication factor passed to every node (default 3)"),
+        .value("write-quorum", "W", "write quorum passed to every node (default 2)"),
+        .value("read-quorum", "R'", "read quorum passed to every node (default 2)"),
+        .value("stabilize", "SECONDS", "stabilize period of the nodes (default 0.5)"),
+        .value("keys", "K", "keys of the workload (default 2000)"),
+        .value("ops-rate", "PER_S", "operations per second, all clients together (default 200)"),
+        .value("clients", "C", "concurrent client tasks (default 8)"),
+        .value("warmup", "SECONDS", "workload without churn before it starts (default 5)"),
+        .value("seed", "N", "seed of every random choice (default: random, printed)"),
+        .value("csv", "FILE", "write per-second figures to FILE"),
+        .value("logs", "DIR", "write node logs and the harness's event log into DIR"),
+        .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once"),
+        .flag("json", "print one JSON object instead of the table"),
+    ])
+
+/// How replacement nodes come back after a kill.
+enum RestartMode: String, Sendable {
+    /// The same port, hence the same identifier, with an empty store.
+    case same
+    /// A new free port, hence a new identifier.
+    case new
+    /// A coin flip between the two for each restart.
+    case mixed
+}
+
+/// When nodes are killed.
+enum ChurnSchedule: Sendable {
+    /// One node every so many seconds.
+    case periodic(Duration)
+    /// Every node lives an exponentially distributed session of this median, then is killed.
+    case exponential(median: Duration)
+}
+
+/// Which test runs.
+enum Scenario: String, Sendable {
+    /// Workload under continuous kills and restarts.
+    case churn
+    /// Kill a key's owner and its first successor at the same instant.
+    case killTwoReplicas = "kill-two-replicas"
+}
+
+/// Everything the command line asks for.
+struct ChurnSettings: Sendable {
+    var nodes = 16
+    var duration: Duration = .seconds(300)
+    var schedule = ChurnSchedule.periodic(.seconds(3))
+    var restart = RestartMode.mixed
+    var replicas = 3
+    var writeQuorum = 2
+    var readQuorum = 2
+    var stabilize = "0.5"
+    var keys = 2000
+    var opsRate = 200.0
+    var clients = 8
+    var warmup: Duration = .seconds(5)
+    var seed: UInt64 = 0
+    var csvPath: String?
+    var logDirectory: URL?
+    var scenario = Scenario.churn
+    var json = false
+    /// Each operation (its retries through other nodes included) must be answered by then.
+    let operationTimeout: Duration = .seconds(5)
+
+    /// The arguments every chord-node gets.
+    var nodeArguments: [String] {
+        ["--stabilize", stabilize, "--replicas", String(replicas), "--write-quorum", String(writeQuorum),
+         "--read-quorum", String(readQuorum)]
+    }
+
+    /// The schedule in words, for the report.
+    var scheduleText: String {
+        switch schedule {
+        case .periodic(let every): return "kill every \(secondsText(every)) s"
+        case .exponential(let median): return "exponential sessions, median \(secondsText(median)) s"
+        }
+    }
+}
+
+extension ChurnSettings {
+    /// Parses `arguments` (without the program name); nil for --help.
+    init?(arguments: [String]) throws(UsageError) {
+        let parsed = try ParsedArguments(arguments, options: usage.options)
+        if parsed.wantsHelp { return nil }
+        guard parsed.positionals.isEmpty else { throw UsageError("unexpected argument '\(parsed.positionals[0])'") }
+        nodes = try parsed.int("nodes", default: nodes, in: 1...256)
+        duration = .seconds(try parsed.double("duration", default: 300, in: 0...86_400))
+        if parsed.string("kill-every") != nil && parsed.string("median-session") != nil {
+            throw UsageError("--kill-every and --median-session exclude each other")
+        }
+        if parsed.string("median-session") != nil {
+            schedule = .exponential(median: .seconds(try parsed.double("median-session", default: 60, in: 0.1...86_400)))
+        } else {
+            schedule = .periodic(.seconds(try parsed.double("kill-every", default: 3, in: 0.1...86_400)))
+        }
+        if let text = parsed.string("restart") {
+            guard let mode = RestartMode(rawValue: text) else { throw UsageError("--restart must be same, new or mixed, not '\(text)'") }
+            restart = mode
+        }
+        replicas = try parsed.int("replicas", default: replicas, in: 1...64)
+        writeQuorum = try parsed.int("write-quorum", default: min(writeQuorum, replicas), in: 1...replicas)
+        readQuorum = try parsed.int("read-quorum", default: min(readQuorum, replicas), in: 1...replicas)
+        guard writeQuorum + readQuorum > replicas else {
+            throw UsageError("--write-quorum + --read-quorum (\(writeQuorum) + \(readQuorum)) must exceed --replicas (\(replicas))")
+        }
+        stabilize = secondsText(.seconds(try parsed.double("stabilize", default: 0.5, in: 0.01...3600)))
+        keys = try parsed.int("keys", default: keys, in: 1...10_000_000)
+        opsRate = try parsed.double("ops-rate", default: opsRate, in: 0.1...1_000_000)
+        clients = try parsed.int("clients", default: clients, in: 1...4096)
+        warmup = .seconds(try parsed.double("warmup", default: 5, in: 0...3600))
+        seed = try parsed.uint64("seed", default: UInt64.random(in: 1...999_999_999))
+        csvPath = parsed.string("csv")
+        logDirectory = parsed.string("logs").map { URL(fileURLWithPath: $0) }
+        if let text = parsed.string("scenario") {
+            guard let scenario = Scenario(rawValue: text), scenario != .churn else {
+                throw UsageError("--scenario must be kill-two-replicas, not '\(text)'")
+            }
+            self.scenario = scenario
+        }
+        if scenario == .killTwoReplicas && nodes < 3 { throw UsageError("kill-two-replicas needs --nodes 3 or more") }
+        json = parsed.flag("json")
+    }
+}
+
+/// Seconds in a duration.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// A duration in seconds, with at most three decimals (e.g. "0.5").
+func secondsText(_ duration: Duration) -> String { JSONText.number(seconds(duration)) }

@@ -1,0 +1,81 @@
+import ChordCore
+import ClusterSupport
+import Foundation
+
+/// The parts of one run, wired together: the cluster, the nodes the workload uses, the key
+/// ledger, the metrics and the event log.
+struct Harness: Sendable {
+    let settings: ChurnSettings
+    let cluster: LocalCluster
+    let membership: Membership
+    let metrics = RunMetrics()
+    let events: EventLog
+    let ledger: KeyLedger
+    let churner: Churner
+    let workload: Workload
+    let readBack: ReadBack
+    /// Longest wait for the ring to become exact (at the start, and after churn).
+    let exactLimit: Duration = .seconds(120)
+    /// Longest wait, after the ring is exact, for every key to read back right.
+    let repairLimit: Duration = .seconds(30)
+
+    init(settings: ChurnSettings) throws {
+        self.settings = settings
+        events = try EventLog(directory: settings.logDirectory)
+        cluster = LocalCluster(arguments: settings.nodeArguments, logDirectory: settings.logDirectory, seed: settings.seed)
+        membership = Membership(seed: settings.seed &+ 1)
+        ledger = KeyLedger(count: settings.keys, seed: settings.seed &+ 2)
+        let runner = OperationRunner(membership: membership, timeout: settings.operationTimeout)
+        churner = Churner(cluster: cluster, membership: membership, metrics: metrics, events: events, settings: settings)
+        workload = Workload(ledger: ledger, runner: runner, metrics: metrics, events: events, rate: settings.opsRate,
+                            clients: settings.clients)
+        readBack = ReadBack(ledger: ledger, runner: runner, metrics: metrics, events: events, concurrency: settings.clients)
+    }
+
+    /// Moves to `phase` and logs it.
+    func enter(_ phase: Phase) {
+        metrics.phase = phase
+        events.note("phase \(phase.rawValue)")
+    }
+
+    /// Starts the nodes one by one and waits until the ring is exact.
+    func startRing() async throws {
+        enter(.starting)
+        for _ in 0..<settings.nodes { try await churner.startNode() }
+        guard let formed = await cluster.waitUntilExact(timeout: exactLimit) else {
+            throw HarnessError("the initial ring was not exact within \(secondsText(exactLimit)) s: \(await cluster.exactness())")
+        }
+        events.note("ring of \(settings.nodes) exact after \(secondsText(formed)) s")
+    }
+
+    /// After churn or the kill: waits (bounded) until the ring is exact and records how long
+    /// that took from `since`.
+    func settle(since: ContinuousClock.Instant, into report: inout ChurnReport) async {
+        enter(.settle)
+        if await cluster.waitUntilExact(timeout: exactLimit) != nil {
+            let now = ContinuousClock.now
+            report.exactAfter = now - since
+            report.exactAfterLastKill = metrics.lastKill.map { now - $0 }
+            events.note("ring exact \(secondsText(now - since)) s after churn stopped")
+        } else {
+            events.note("ring NOT exact: \(await cluster.exactness())")
+        }
+    }
+
+    /// Waits for repair (bounded), then reads every key back.
+    func verifyKeys(into report: inout ChurnReport) async {
+        enter(.repair)
+        report.repairAfter = await readBack.waitForRepair(limit: repairLimit)
+        enter(.readback)
+        report.verification = await readBack.verify()
+        enter(.done)
+    }
+
+    /// Stops every node by PID and closes the clients.
+    func stop() {
+        membership.closeClients()
+        cluster.stopAll(timeout: .seconds(5))
+        membership.killEverything()
+        events.close()
+    }
+}

@@ -1,0 +1,80 @@
+import ChordClient
+import ChordCore
+import ClusterSupport
+import Synchronization
+
+/// A running node the workload may send requests through, with the client that talks to it.
+final class LiveNode: Sendable {
+    /// The process.
+    let process: NodeProcess
+    /// A client whose via node is this one (reused by every request through it).
+    let client: ChordClient
+    private let alive = Atomic<Bool>(true)
+
+    init(process: NodeProcess, client: ChordClient) {
+        self.process = process
+        self.client = client
+    }
+
+    /// False once the harness killed it.
+    var isAlive: Bool { alive.load(ordering: .acquiring) }
+
+    /// Marks it killed: no new request picks it, and a request through it that failed may
+    /// be retried through another node.
+    func markDead() { alive.store(false, ordering: .releasing) }
+}
+
+/// The nodes the workload may use, and every process the harness ever started (so that all
+/// of them can be killed by PID if the harness is interrupted). Thread-safe.
+final class Membership: Sendable {
+    private struct State {
+        var live: [LiveNode] = []
+        var random: SeededRandom
+    }
+
+    private let state: Mutex<State>
+    private let everyProcess = Mutex<[NodeProcess]>([])
+
+    init(seed: UInt64) {
+        state = Mutex(State(random: SeededRandom(seed: seed)))
+    }
+
+    /// Remembers a started process (for cleanup) and makes its client; the workload does
+    /// not use it before `insert`.
+    func prepare(_ process: NodeProcess, timeout: Duration) throws(ChordClientError) -> LiveNode {
+        everyProcess.withLock { $0.append(process) }
+        return LiveNode(process: process, client: try ChordClient(via: process.address, timeout: timeout))
+    }
+
+    /// Offers a prepared node to the workload.
+    func insert(_ node: LiveNode) {
+        state.withLock { $0.live.append(node) }
+    }
+
+    /// Takes `node` out of the rotation and marks it dead (before it is killed).
+    func remove(_ node: LiveNode) {
+        node.markDead()
+        state.withLock { state in state.live.removeAll { $0 === node } }
+    }
+
+    /// A random live node.
+    func randomNode() -> LiveNode? {
+        state.withLock { state in state.live.isEmpty ? nil : state.live[state.random.nextInt(below: state.live.count)] }
+    }
+
+    /// The live nodes.
+    var live: [LiveNode] { state.withLock { $0.live } }
+
+    /// How many nodes are live.
+    var count: Int { state.withLock { $0.live.count } }
+
+    /// Closes every client (at the end).
+    func closeClients() {
+        for node in live { node.client.close() }
+    }
+
+    /// SIGKILLs every process ever started that still runs (interrupted harness).
+    func killEverything() {
+        for process in everyProcess.withLock({ $0 }) where process.isRunning { process.crash() }
+    }
+}

@@ -1,0 +1,91 @@
+import ChordClient
+import ChordCore
+import CommandLineSupport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Harness {
+    /// Runs the scenario the settings name and reports what it measured.
+    func run() async -> ChurnReport {
+        var report = ChurnReport(settings: settings)
+        do {
+            switch settings.scenario {
+            case .churn: try await runChurn(into: &report)
+            case .killTwoReplicas: try await runKillTwoReplicas(into: &report)
+            }
+        } catch {
+            report.failure = "\(error)"
+            events.note("failed: \(error)")
+        }
+        let totals = metrics.totals
+        report.during = totals.during
+        report.outside = totals.outside
+        report.kills = metrics.kills
+        report.restarts = metrics.restarts
+        return report
+    }
+
+    /// Load, warm-up, then the workload under kills and restarts for the duration; then the
+    /// ring's recovery and the read-back.
+    func runChurn(into report: inout ChurnReport) async throws {
+        try await startRing()
+        enter(.load)
+        await workload.load()
+        enter(.warmup)
+        await workload.run(until: .now + settings.warmup)
+        enter(.churn)
+        let end = ContinuousClock.now + settings.duration
+        async let operations: Void = workload.run(until: end)
+        var random = SeededRandom(seed: settings.seed &+ 3)
+        await churner.run(until: end, random: &random)
+        try? await Task.sleep(until: end, clock: .continuous)  // the churn phase's end (the schedule may stop early)
+        let stopped = ContinuousClock.now
+        await settle(since: stopped, into: &report)  // while the last operations drain
+        await operations
+        await verifyKeys(into: &report)
+    }
+
+    /// Load, then SIGKILL a key's owner and its first successor at the same instant (no
+    /// restart); then the ring's recovery and the read-back of every key.
+    func runKillTwoReplicas(into report: inout ChurnReport) async throws {
+        try await startRing()
+        enter(.load)
+        await workload.load()
+        let loaded = metrics.totals.outside
+        report.details.append(("load_failures", String(loaded.failed), "\(loaded.failed) of \(loaded.ops) puts"))
+        var random = SeededRandom(seed: settings.seed &+ 4)
+        let key = KeyLedger.name(random.nextInt(below: settings.keys))
+        guard let via = membership.randomNode() else { throw HarnessError("no live node") }
+        let trace = try await via.client.lookup(key: key)
+        guard trace.status == .ok, let owner = trace.owner, let successor = trace.successors.first else {
+            throw HarnessError("lookup of \(key) failed: \(trace.status), owner \(String(describing: trace.owner)), "
+                + "\(trace.successors.count) successors")
+        }
+        let live = membership.live
+        guard let first = live.first(where: { $0.process.id == owner.id }),
+              let second = live.first(where: { $0.process.id == successor.id }), first !== second else {
+            throw HarnessError("owner \(owner) or successor \(successor) of \(key) is not a distinct live node")
+        }
+        enter(.churn)
+        for node in [first, second] { membership.remove(node) }
+        kill(first.process.pid, SIGKILL)
+        kill(second.process.pid, SIGKILL)
+        let killed = ContinuousClock.now
+        for node in [first, second] {
+            node.process.crash()  // reaps it
+            node.client.close()
+            metrics.countKill()
+            events.note("killed \(node.process.address) id \(node.process.id.shortHex()) pid \(node.process.pid)")
+        }
+        let text = "\(key): owner \(owner), first successor \(successor)"
+        report.details.append(("killed", JSONText.object([
+            ("key", JSONText.string(key)), ("owner", JSONText.string(owner.description)),
+            ("successor", JSONText.string(successor.description)),
+        ]), text))
+        await settle(since: killed, into: &report)
+        await verifyKeys(into: &report)
+    }
+}

@@ -1,0 +1,41 @@
+import CommandLineSupport
+import Foundation
+
+/// chord-churn: a ring of real chord-node processes under a client workload while nodes are
+/// SIGKILLed and restarted; checks that nothing acknowledged was lost. See `usage`.
+
+let settings: ChurnSettings
+do {
+    guard let parsed = try ChurnSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
+        print(usage.text)
+        exit(0)
+    }
+    settings = parsed
+} catch {
+    StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-churn")
+}
+
+let harness: Harness
+let ticker: Ticker
+do {
+    harness = try Harness(settings: settings)
+    ticker = try Ticker(metrics: harness.metrics, membership: harness.membership, csvPath: settings.csvPath)
+} catch {
+    StandardStreams.printError("chord-churn: \(error)")
+    exit(1)
+}
+
+// Interrupted: kill every node started, by PID, then exit.
+Interrupts.onInterrupt { [membership = harness.membership] in
+    membership.killEverything()
+    StandardStreams.printError("\nchord-churn: interrupted; every node killed")
+}
+
+StandardStreams.printError("chord-churn: seed \(settings.seed)")
+let progress = Task { await ticker.run() }
+let report = await harness.run()
+progress.cancel()
+await progress.value
+harness.stop()
+print(settings.json ? report.json : report.table)
+exit(report.passed ? 0 : 1)
