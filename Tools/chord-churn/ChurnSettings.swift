@@ -34,6 +34,7 @@ let usage = Usage(
         .value("csv", "FILE", "write per-second figures to FILE"),
         .value("logs", "DIR", "write node logs and the harness's event log into DIR"),
         .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once"),
+        .flag("verbose-nodes", "run the nodes with --verbose (debug detail in their logs)"),
         .flag("json", "print one JSON object instead of the table"),
     ])
 
@@ -65,30 +66,47 @@ enum Scenario: String, Sendable {
 
 /// Everything the command line asks for.
 struct ChurnSettings: Sendable {
+    /// Nodes started (and kept running: each killed node is replaced).
     var nodes = 16
+    /// Length of the churn phase.
     var duration: Duration = .seconds(300)
+    /// When nodes are killed.
     var schedule = ChurnSchedule.periodic(.seconds(3))
+    /// How killed nodes come back.
     var restart = RestartMode.mixed
+    /// Replication factor, write and read quorums, passed to every node.
     var replicas = 3
     var writeQuorum = 2
     var readQuorum = 2
+    /// The nodes' stabilize period, as chord-node's --stabilize text.
     var stabilize = "0.5"
+    /// Keys of the workload.
     var keys = 2000
+    /// Operations per second, all clients together.
     var opsRate = 200.0
+    /// Concurrent client tasks.
     var clients = 8
+    /// Workload without churn before churn starts.
     var warmup: Duration = .seconds(5)
+    /// Seed of every random choice of the harness.
     var seed: UInt64 = 0
+    /// Where per-second figures go, if anywhere.
     var csvPath: String?
+    /// Where node logs and the event log go, if anywhere.
     var logDirectory: URL?
+    /// Which test runs.
     var scenario = Scenario.churn
+    /// Print one JSON object instead of the table.
     var json = false
+    /// Run the nodes with --verbose.
+    var verboseNodes = false
     /// Each operation (its retries through other nodes included) must be answered by then.
     let operationTimeout: Duration = .seconds(5)
 
     /// The arguments every chord-node gets.
     var nodeArguments: [String] {
         ["--stabilize", stabilize, "--replicas", String(replicas), "--write-quorum", String(writeQuorum),
-         "--read-quorum", String(readQuorum)]
+         "--read-quorum", String(readQuorum)] + (verboseNodes ? ["--verbose"] : [])
     }
 
     /// The schedule in words, for the report.
@@ -142,6 +160,7 @@ extension ChurnSettings {
         }
         if scenario == .killTwoReplicas && nodes < 3 { throw UsageError("kill-two-replicas needs --nodes 3 or more") }
         json = parsed.flag("json")
+        verboseNodes = parsed.flag("verbose-nodes")
     }
 }
 

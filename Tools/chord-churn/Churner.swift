@@ -39,12 +39,13 @@ struct Churner: Sendable {
         return false
     }
 
-    /// Kills and restarts nodes on the schedule until `end`.
-    func run(until end: ContinuousClock.Instant, random: inout SeededRandom) async {
+    /// Kills and restarts nodes on the schedule from `start` until `end` (periodic kills at
+    /// start + every, start + 2 every, ..., the end included).
+    func run(from start: ContinuousClock.Instant, until end: ContinuousClock.Instant, random: inout SeededRandom) async {
         switch settings.schedule {
         case .periodic(let every):
-            var next = ContinuousClock.now + every
-            while next < end {
+            var next = start + every
+            while next <= end {  // the last kill falls on the end, so recovery is measured from a fresh one
                 // Pacing the churn schedule.
                 do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
                 await killAndRestart(pick(random: &random), random: &random)

@@ -1,4 +1,5 @@
 import ChordClient
+import ChordCore
 
 /// Runs one key operation through a random live node within the operation timeout: when
 /// the node it went through was killed meanwhile, it is tried again through another live
@@ -15,6 +16,8 @@ struct OperationRunner: Sendable {
         let attempts: Int
         /// Why it failed, in a word or two (nil: it did not).
         var failure: String? = nil
+        /// The node it last went through.
+        var lastVia: NodeAddress? = nil
     }
 
     func run(_ operation: KeyOperation, key: Int) async -> Outcome {
@@ -23,10 +26,12 @@ struct OperationRunner: Sendable {
         let deadline = started + timeout
         var attempts = 0
         var failure = "no live node"
+        var via: NodeAddress?
         while true {
             let remaining = deadline - clock.now
             guard remaining > .zero, let node = membership.randomNode() else { break }
             attempts += 1
+            via = node.process.address
             let result = await Self.within(remaining) { () async throws(ChordClientError) -> [UInt8]? in
                 try await Self.send(operation, key: key, through: node.client)
             }
@@ -37,12 +42,14 @@ struct OperationRunner: Sendable {
                 failure = "via node killed"
                 continue  // the via node was killed under the request: another one, with the time left
             case .some(.failure(let error)):
-                return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: Self.reason(error))
+                return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: Self.reason(error),
+                               lastVia: via)
             case .none:
-                return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: "deadline")
+                return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: "deadline",
+                               lastVia: via)
             }
         }
-        return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: failure)
+        return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: failure, lastVia: via)
     }
 
     /// A failure's kind, for counting.

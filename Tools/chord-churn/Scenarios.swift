@@ -37,10 +37,11 @@ extension Harness {
         enter(.warmup)
         await workload.run(until: .now + settings.warmup)
         enter(.churn)
-        let end = ContinuousClock.now + settings.duration
+        let start = ContinuousClock.now
+        let end = start + settings.duration
         async let operations: Void = workload.run(until: end)
         var random = SeededRandom(seed: settings.seed &+ 3)
-        await churner.run(until: end, random: &random)
+        await churner.run(from: start, until: end, random: &random)
         try? await Task.sleep(until: end, clock: .continuous)  // the churn phase's end (the schedule may stop early)
         let stopped = ContinuousClock.now
         await settle(since: stopped, into: &report)  // while the last operations drain

@@ -1,3 +1,5 @@
+import CommandLineSupport
+
 /// The client workload: C tasks issuing operations at a fixed total rate, each on an idle
 /// key (one writer per key), through random live nodes; every outcome goes to the ledger
 /// and the metrics.
@@ -56,6 +58,16 @@ struct Workload: Sendable {
         let outcome = await runner.run(operation, key: key)
         let verdict = ledger.settle(key, operation, answer: outcome.answer)
         metrics.record(verdict, outcome, issuedIn: phase)
+        if verdict == .failed {
+            let what: String
+            switch operation {
+            case .put: what = "put"
+            case .get: what = "get"
+            case .remove: what = "remove"
+            }
+            events.note("failed \(what) \(KeyLedger.name(key)) after \(JSONText.number(seconds(outcome.latency) * 1000)) ms "
+                + "through \(outcome.lastVia.map(\.description) ?? "no node") (\(outcome.attempts) tries): \(outcome.failure ?? "?")")
+        }
         if verdict == .wrongRead, case .some(let seen) = outcome.answer {
             let text = seen.map { String(decoding: $0, as: UTF8.self) } ?? "none"
             events.note("wrong read: \(KeyLedger.name(key)) read \(text), allowed \(ledger.allowedText(key))")
