@@ -98,7 +98,10 @@ struct ChurnReport {
             "keys right after     " + (repairAfter.map { JSONText.number(seconds($0)) + " s more" } ?? "NOT within the limit"),
             "kills / restarts     \(kills) / \(restarts)",
         ]
-        lines += details.map { $0.name.replacingUnderscores.padding(toLength: 21, withPad: " ", startingAt: 0) + $0.text }
+        lines += details.map { detail in
+            let label = detail.name.replacingUnderscores
+            return label.padding(toLength: max(21, label.count + 1), withPad: " ", startingAt: 0) + detail.text
+        }
         lines += verification.examples.map { "  " + $0 }
         if let failure { lines.append("FAILED: \(failure)") }
         lines.append(passed ? "PASS" : "FAIL")

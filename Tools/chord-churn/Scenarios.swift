@@ -70,6 +70,9 @@ extension Harness {
               let second = live.first(where: { $0.process.id == successor.id }), first !== second else {
             throw HarnessError("owner \(owner) or successor \(successor) of \(key) is not a distinct live node")
         }
+        let exposed = keysReplicatedOnlyOn(live.map(\.process.id), alsoOn: [first.process.id, second.process.id])
+        report.details.append(("keys_with_one_copy_left", String(exposed),
+                               "\(exposed) (their R replicas included both killed nodes)"))
         enter(.churn)
         for node in [first, second] { membership.remove(node) }
         kill(first.process.pid, SIGKILL)
@@ -88,5 +91,19 @@ extension Harness {
         ]), text))
         await settle(since: killed, into: &report)
         await verifyKeys(into: &report)
+    }
+
+    /// How many keys have every one of `killed` among their R replicas, on a ring of `ring`.
+    private func keysReplicatedOnlyOn(_ ring: [Identifier], alsoOn killed: [Identifier]) -> Int {
+        let sorted = ring.sorted()
+        let replicas = min(settings.replicas, sorted.count)
+        var count = 0
+        for key in 0..<settings.keys {
+            let id = Identifier.forKey(KeyLedger.name(key))
+            let owner = sorted.firstIndex { $0 >= id } ?? 0
+            let set = Set((0..<replicas).map { sorted[(owner + $0) % sorted.count] })
+            if killed.allSatisfy(set.contains) { count += 1 }
+        }
+        return count
     }
 }
