@@ -56,7 +56,7 @@ public final class NodeProcess: @unchecked Sendable {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do {
-            try withTerminationSignalsUnblocked { try process.run() }
+            try process.run()
         } catch {
             throw StartError(message: "cannot start \(binary.path): \(error)")
         }
@@ -74,21 +74,6 @@ public final class NodeProcess: @unchecked Sendable {
             throw StartError(message: "unexpected first line from chord-node: \(line)")
         }
         return NodeProcess(process: process, exited: exited, address: address, id: id, logFile: logFile)
-    }
-
-    /// Runs `body` (which spawns the child) with SIGTERM and SIGINT unblocked in the calling
-    /// thread. The child inherits the spawning thread's signal mask, and the threads async
-    /// code runs on block most signals: spawned from one of them, chord-node would never see
-    /// SIGTERM, so `terminate` and `stopAll` would always end in SIGKILL after their timeout.
-    private static func withTerminationSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
-        var termination = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&termination)
-        sigaddset(&termination, SIGTERM)
-        sigaddset(&termination, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &termination, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return try body()
     }
 
     /// Whether the process is still running.
