@@ -3,8 +3,23 @@
 /// hands it the operation; a redirect or a silent owner sends it round again, until the
 /// answer or the deadline. Retransmitted requests are answered from the reply cache.
 extension ChordNode {
-    /// Owners a client operation may try before it gives up.
-    static let maximumOwnerAttempts = 8
+    /// Owners a client operation may try before it gives up (its deadline usually comes first).
+    static let maximumOwnerAttempts = 16
+
+    /// Routes a client operation again: at once the first time, then after a back-off that
+    /// doubles from 50 ms to 500 ms. Right after a failure the ring disagrees with itself for
+    /// a moment (a restarted node does not know its predecessor yet and redirects; a dead
+    /// owner is still named by its predecessor), and retrying at once would burn every
+    /// attempt in a millisecond; waiting lets stabilize settle it within the deadline.
+    func retryClientOperation(_ operationID: UInt64) {
+        guard let operation = clientOperations[operationID] else { return }
+        guard operation.attempts >= 2 else {
+            routeClientOperation(operationID)
+            return
+        }
+        let delay = min(Nanos.milliseconds(50) << Int64(min(operation.attempts - 2, 4)), Nanos.milliseconds(500))
+        deadlines.insert(.clientRetry(operationID), at: now + delay)
+    }
 
     /// A client request (get, put, remove, trace, info) from the network or a local caller.
     func handleClientRequest(_ message: Message, requester: ClientRequester) {
@@ -94,7 +109,7 @@ extension ChordNode {
                                         requester: .coordinator(operationID: operationID))
                 } else {
                     operation.needsLookup = true
-                    deadlines.insert(.clientRetry(operationID), at: now + config.lookupRestartDelay)
+                    retryClientOperation(operationID)
                 }
             } else {
                 sendOwnerRequest(operationID, to: result.owner)
@@ -116,17 +131,15 @@ extension ChordNode {
         switch answer {
         case .redirect(let step):
             if let responder { locationCache.forget(responder.address) }
-            if case .owner(let list) = step, let owner = list.first, owner.id != responder?.id, owner.id != me.id {
+            if case .owner(let list) = step, let owner = list.first, owner.id != responder?.id, owner.id != me.id,
+               operation.attempts < 3 {
+                // Follow the responder's hint straight away, once or twice.
                 learnLocations(list)
                 operation.attempts += 1
-                guard operation.attempts <= Self.maximumOwnerAttempts else {
-                    finishClientOperation(operationID, .result(status: .timedOut, value: nil))
-                    return
-                }
                 sendOwnerRequest(operationID, to: owner)
             } else {
                 operation.needsLookup = true
-                routeClientOperation(operationID)
+                retryClientOperation(operationID)
             }
         default:
             if let responder { locationCache.learn(responder) }
@@ -139,7 +152,7 @@ extension ChordNode {
         guard let operation = clientOperations[operationID] else { return }
         if let owner { locationCache.forget(owner.address) }
         operation.needsLookup = true
-        routeClientOperation(operationID)
+        retryClientOperation(operationID)
     }
 
     /// The answer from this node's own owner operation.
