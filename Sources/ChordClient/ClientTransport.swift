@@ -137,7 +137,15 @@ final class ClientTransport: Sendable {
             }
             let untilDue = min(max(0, earliestDue &- now), Self.pollIntervalMilliseconds * 1_000_000)
             let wait = (untilDue + 999_999) / 1_000_000
-            guard (try? socket.socket.waitUntilReadable(timeoutMilliseconds: Int32(wait))) == true else { continue }
+            let readable: Bool
+            do {
+                readable = try socket.socket.waitUntilReadable(timeoutMilliseconds: Int32(wait))
+            } catch {
+                // A failing poll would otherwise spin this thread; pause for one poll interval.
+                usleep(UInt32(Self.pollIntervalMilliseconds * 1000))
+                continue
+            }
+            guard readable else { continue }
             buffer.withUnsafeMutableBytes { receiveWaiting(into: $0) }
         }
     }

@@ -26,9 +26,12 @@ extension ChordNode {
         knownReplicas = replicas
     }
 
-    /// Sends `replica` the digests of the owned range.
+    /// Sends `replica` the digests of the owned range (unless a round with it is still open,
+    /// or keys are still on their way to it: rounds must not pile up behind a slow transfer).
     func synchronize(with replica: Peer) {
         guard phase == .member, !isLeaving, let lower = ownedRangeLowerBound else { return }
+        guard !syncInFlight.contains(replica.address), repairTransfers[replica.address] == nil else { return }
+        syncInFlight.insert(replica.address)
         let buckets = KeyValueStore.buckets(in: lower, me.id)
         let digests = buckets.map { store.digest(ofBucket: $0, within: lower, me.id) }
         counters.syncRounds += 1
@@ -37,10 +40,12 @@ extension ChordNode {
     }
 
     /// As replica: which buckets over (lower, upper] differ from the owner's digests. The
-    /// entries here in those buckets go to the owner.
-    func answerDigest(from owner: Peer?, _ lower: Identifier, _ upper: Identifier, _ digests: [UInt64]) -> [UInt16] {
+    /// entries here in those buckets go to the owner. The owner vouches for this node as a
+    /// replica of that range (see `ChordNode+Retire.swift`).
+    func answerDigest(from owner: Peer, _ lower: Identifier, _ upper: Identifier, _ digests: [UInt64]) -> [UInt16] {
+        vouchedRanges[owner.address] = (lower, upper, now)
         let differing = differingBuckets(lower, upper, digests)
-        if let owner, !differing.isEmpty {
+        if !differing.isEmpty {
             pushBuckets(differing, within: lower, upper, to: owner)
         }
         return differing
@@ -60,18 +65,31 @@ extension ChordNode {
 
     /// As owner: the replica reported differing buckets; push ours in them.
     func syncDifferencesReceived(from replica: Peer, lower: Identifier, upper: Identifier, buckets: [UInt16]) {
+        syncInFlight.remove(replica.address)
         guard !buckets.isEmpty else { return }
         counters.syncRepairs += 1
         pushBuckets(buckets, within: lower, upper, to: replica)
     }
 
+    /// Pushes the entries of some buckets to `target`: into the repair transfer already on its
+    /// way there, if any (so rounds never stack transfers), else a new one.
     private func pushBuckets(_ buckets: [UInt16], within lower: Identifier, _ upper: Identifier, to target: Peer) {
         var identifiers: [Identifier] = []
         for bucket in buckets where Int(bucket) < KeyValueStore.bucketCount {
             identifiers.append(contentsOf: store.identifiers(inBucket: Int(bucket), within: lower, upper))
         }
         guard !identifiers.isEmpty else { return }
-        startTransfer(to: target, reason: .repair, identifiers: identifiers, deleteAfterwards: false)
+        if let transferID = repairTransfers[target.address], let transfer = transfers[transferID] {
+            transfer.append(identifiers)
+            return
+        }
+        repairTransfers[target.address] = startTransfer(to: target, reason: .repair, identifiers: identifiers,
+                                                        deleteAfterwards: false)
+    }
+
+    /// A digest went unanswered: the round with that replica is over.
+    func syncDigestLost(to replica: Peer) {
+        syncInFlight.remove(replica.address)
     }
 
     /// Collects tombstones older than their lifetime: by then every replica has long had them.

@@ -130,7 +130,6 @@ extension ChordNode {
         guard let operation = clientOperations[operationID] else { return }
         switch answer {
         case .redirect(let step):
-            if let responder { locationCache.forget(responder.address) }
             if case .owner(let list) = step, let owner = list.first, owner.id != responder?.id, owner.id != me.id,
                operation.attempts < 3 {
                 // Follow the responder's hint straight away, once or twice.

@@ -30,13 +30,15 @@ extension ChordNode {
         startTransfer(to: new, reason: .handoff, identifiers: moving, deleteAfterwards: config.replicas == 1)
     }
 
-    func startTransfer(to target: Peer, reason: Transfer.Reason, identifiers: [Identifier], deleteAfterwards: Bool) {
+    @discardableResult
+    func startTransfer(to target: Peer, reason: Transfer.Reason, identifiers: [Identifier], deleteAfterwards: Bool) -> UInt64 {
         let transferID = nextOperationID
         nextOperationID += 1
         transfers[transferID] = Transfer(target: target, reason: reason, identifiers: identifiers,
                                          deleteAfterwards: deleteAfterwards)
         counters.transfersStarted += 1
         sendNextPage(transferID)
+        return transferID
     }
 
     /// Sends the transfer's next page, or finishes it.
@@ -76,7 +78,7 @@ extension ChordNode {
     func pageAcknowledged(_ transferID: UInt64) {
         guard let transfer = transfers[transferID] else { return }
         if transfer.deleteAfterwards {
-            for (id, version) in transfer.inFlight where !owns(id) {
+            for (id, version) in transfer.inFlight where !isResponsible(for: id) {
                 if let item = store.item(id), item.version == version { store.delete(id) }
             }
         }
@@ -86,14 +88,16 @@ extension ChordNode {
 
     /// A page went unanswered through its retries: give up (anti-entropy will catch up).
     func pageLost(_ transferID: UInt64) {
-        guard transfers[transferID] != nil else { return }
+        guard let transfer = transfers[transferID] else { return }
+        transfer.abandoned = true
         counters.transfersAbandoned += 1
         finishTransfer(transferID)
     }
 
     private func finishTransfer(_ transferID: UInt64) {
         guard let transfer = transfers.removeValue(forKey: transferID) else { return }
-        if transfer.reason == .leave { completeLeave() }
+        if repairTransfers[transfer.target.address] == transferID { repairTransfers.removeValue(forKey: transfer.target.address) }
+        if transfer.reason == .leave { completeLeave(handedOff: !transfer.abandoned) }
     }
 
     // MARK: Leaving
@@ -103,7 +107,7 @@ extension ChordNode {
     /// acknowledged or the leave deadline passes.
     func beginLeave() {
         guard phase == .member, !isLeaving, let successor = successors.first else {
-            effects.append(.leaveCompleted)
+            effects.append(.leaveCompleted(handedOff: store.liveCount + store.tombstoneCount == 0))
             return
         }
         isLeaving = true
@@ -111,14 +115,14 @@ extension ChordNode {
         if let predecessor, predecessor.id != successor.id {
             sendOneWay(.leaving(predecessor: predecessor, successors: successors), to: predecessor.address)
         }
-        deadlines.insert(.leaveDeadline, at: now + Nanos.seconds(8))
+        deadlines.insert(.leaveDeadline, at: now + config.leaveDeadline)
         startTransfer(to: successor, reason: .leave, identifiers: store.allIdentifiers, deleteAfterwards: false)
     }
 
-    func completeLeave() {
+    func completeLeave(handedOff: Bool) {
         guard isLeaving, phase == .member else { return }
         phase = .idle
-        effects.append(.leaveCompleted)
+        effects.append(.leaveCompleted(handedOff: handedOff))
     }
 
     /// A neighbour is leaving: close the gap it leaves.

@@ -210,6 +210,8 @@ extension ChordNode {
             successorCheckFinished(outcome)
         case .clientOperation(let operationID):
             clientLookupFinished(operationID, outcome)
+        case .retire(let first):
+            retirementLookupFinished(from: first, outcome)
         case .trace(let requester):
             traceFinished(requester, target: lookup.target, hops: lookup.hops, elapsed: now - lookup.started, outcome)
         }

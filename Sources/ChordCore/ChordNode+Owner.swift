@@ -32,13 +32,13 @@ extension ChordNode {
                 finishOwnerRequest(requester, .result(status: status, value: nil))
                 return
             }
-            let entry = StoredEntry(key: key, value: value, version: nextVersion())
+            let entry = StoredEntry(key: key, value: value, version: nextVersion(after: existing?.version))
             store.apply(entry, id: keyID)
             replicate(entry, keyID: keyID, operation: operation, requester: requester, candidates: candidates,
                       replicaCount: replicaCount, status: .ok)
         case .remove(let key):
             let existing = storedItem(keyID, key: key)
-            let entry = StoredEntry(key: key, value: nil, version: nextVersion())
+            let entry = StoredEntry(key: key, value: nil, version: nextVersion(after: existing?.version))
             store.apply(entry, id: keyID)
             let status: Status = (existing == nil || existing!.isTombstone) ? .notFound : .ok
             replicate(entry, keyID: keyID, operation: operation, requester: requester, candidates: candidates,
@@ -113,7 +113,7 @@ extension ChordNode {
     func replicaFetched(_ operationID: UInt64, from replica: Peer?, entry: StoredEntry?) {
         guard let state = ownerOperations[operationID] else { return }
         state.outstanding -= 1
-        if let entry { clock.observe(entry.version.timestamp) }
+        if let entry { clock.observe(entry.version.timestamp, wallMilliseconds: wallMilliseconds) }
         if let replica { state.readAnswers.append((replica, entry?.version)) }
         if let entry, entry.key == state.operation.key, entry.version > (state.entry?.version ?? .zero) {
             state.entry = entry
@@ -178,9 +178,13 @@ extension ChordNode {
         }
     }
 
-    /// A fresh version for a write accepted now.
-    func nextVersion() -> Version {
-        Version(timestamp: clock.next(wallMilliseconds: wallMilliseconds), writer: me.id.low)
+    /// A fresh version for a write accepted now, newer than `existing` (the key's current
+    /// version here) even if that came from a clock too far ahead for the node's own clock to
+    /// follow: a write after a read of the key always wins.
+    func nextVersion(after existing: Version? = nil) -> Version {
+        var timestamp = clock.next(wallMilliseconds: wallMilliseconds)
+        if let existing, existing.timestamp >= timestamp { timestamp = existing.timestamp == .max ? .max : existing.timestamp + 1 }
+        return Version(timestamp: timestamp, writer: me.id.low)
     }
 
     /// The item stored for a key, if its bytes match.
@@ -207,7 +211,7 @@ extension ChordNode {
     func storeEntries(_ entries: [StoredEntry]) -> Int {
         var kept = 0
         for entry in entries {
-            clock.observe(entry.version.timestamp)
+            clock.observe(entry.version.timestamp, wallMilliseconds: wallMilliseconds)
             if store.apply(entry, id: .forKey(bytes: entry.key)) { kept += 1 }
         }
         return kept

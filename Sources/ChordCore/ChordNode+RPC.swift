@@ -4,7 +4,8 @@
 /// Why the node sent a request, so that the answer (or silence) can be routed back.
 enum RPCPurpose {
     case stabilizeSuccessor(Peer)
-    case stabilizeCandidate(Peer, fallback: [Peer], walked: Int)
+    /// `fallback`: the list to adopt if the candidate stays silent (nil: keep the current one).
+    case stabilizeCandidate(Peer, fallback: [Peer]?, walked: Int)
     case checkPredecessor(Peer)
     case lookupHop(lookupID: UInt64)
     case ownerCheck(lookupID: UInt64)
@@ -142,20 +143,33 @@ extension ChordNode {
             let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
             guard beginRemoteRequest(key, envelope: envelope) else { return }
             let keyID = Identifier.forKey(bytes: operation.key)
-            if let refusal = Self.validate(operation) {
+            if ownerOperations.count >= config.maximumPendingClientRequests {
+                counters.overloadRefusals += 1
+                answerRemote(key, requestID: envelope.requestID, with: .result(status: .overloaded, value: nil))
+            } else if let refusal = Self.validate(operation) {
                 answerRemote(key, requestID: envelope.requestID, with: .result(status: refusal, value: nil))
             } else if owns(keyID) {
                 startOwnerOperation(operation, keyID: keyID, requester: .remote(key, requestID: envelope.requestID))
             } else {
                 answerRemote(key, requestID: envelope.requestID, with: .redirect(lookupStep(for: keyID)))
             }
-        case .store(let entries):
-            reply(to: envelope, from: source, with: .stored(count: UInt32(storeEntries(entries))))
-        case .fetch(let key):
-            reply(to: envelope, from: source, with: .fetched(fetchEntry(key)))
-        case .syncDigest(let lower, let upper, let digests):
-            let owner = envelope.sender.flatMap { $0.address == source ? $0 : nil }
-            reply(to: envelope, from: source, with: .syncDifferences(buckets: answerDigest(from: owner, lower, upper, digests)))
+        case .store, .fetch, .syncDigest:
+            // Replica traffic is between members only: a client cannot plant entries.
+            guard let sender = envelope.sender, sender.address == source else {
+                reply(to: envelope, from: source, with: .error(.badRequest))
+                return
+            }
+            switch envelope.message {
+            case .store(let entries):
+                reply(to: envelope, from: source, with: .stored(count: UInt32(storeEntries(entries))))
+            case .fetch(let key):
+                reply(to: envelope, from: source, with: .fetched(fetchEntry(key)))
+            case .syncDigest(let lower, let upper, let digests):
+                reply(to: envelope, from: source,
+                      with: .syncDifferences(buckets: answerDigest(from: sender, lower, upper, digests)))
+            default:
+                break
+            }
         case .unknownRequest:
             reply(to: envelope, from: source, with: .error(.unknownCommand))
         case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences, .error:
@@ -257,7 +271,7 @@ extension ChordNode {
             declareDead(successor)
             if phase == .member && !successors.isEmpty { stabilize() }
         case .stabilizeCandidate(_, let fallback, _):
-            finishSuccessorUpdate(adopting: fallback)
+            finishSuccessorUpdate(adopting: fallback ?? successors)
         case .checkPredecessor(let old):
             checkPredecessorInFlight = false
             declareDead(old)
@@ -272,8 +286,10 @@ extension ChordNode {
             ownerRequestSilent(operationID, owner: rpc.peer)
         case .replicaStore(let operationID), .replicaFetch(let operationID):
             replicaSilent(operationID)
-        case .readRepair, .syncDigest:
+        case .readRepair:
             break
+        case .syncDigest(let replica, _, _):
+            syncDigestLost(to: replica)
         case .transferPage(let transferID):
             pageLost(transferID)
         }

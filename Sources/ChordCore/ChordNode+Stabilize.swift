@@ -99,7 +99,7 @@ extension ChordNode {
         guard !isRecentlyDead(peer) else { return }
         stabilizeInFlight = true
         sendRequest(.getNeighbors, to: peer.address, peer: peer, retries: 1,
-                    purpose: .stabilizeCandidate(peer, fallback: successors, walked: 0))
+                    purpose: .stabilizeCandidate(peer, fallback: nil, walked: 0))
     }
 
     /// Tells the first successor we believe we are its predecessor.

@@ -97,6 +97,14 @@ public final class ChordNode {
     var nextTombstoneCollection = Instant(nanoseconds: .max)
     /// The replica set last synchronized (a new member in it is synchronized at once).
     var knownReplicas: [Peer] = []
+    /// Replicas with an anti-entropy round open (one at a time each).
+    var syncInFlight: Set<NodeAddress> = []
+    /// The repair transfer on its way to each target, if any (later rounds join it).
+    var repairTransfers: [NodeAddress: UInt64] = [:]
+    /// Ranges owners recently synchronized with this node: it is their replica for them.
+    var vouchedRanges: [NodeAddress: (lower: Identifier, upper: Identifier, at: Instant)] = [:]
+    var nextRetirement = Instant(nanoseconds: .max)
+    var retirementInFlight = false
 
     /// A node advertising `address`, whose identifier is SHA-1 of that address's text.
     public convenience init(address: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64) {
@@ -105,7 +113,7 @@ public final class ChordNode {
 
     /// A node with an explicit identity (tests may place nodes at chosen identifiers).
     public init(me: Peer, config: NodeConfig = NodeConfig(), seed: UInt64) {
-        precondition(config.successorListLength >= 1, "successor list length must be at least 1")
+        precondition(config.problem == nil, "invalid NodeConfig: \(config.problem ?? "")")
         self.me = me
         self.config = config
         self.random = SeededRandom(seed: seed)
@@ -188,6 +196,7 @@ public final class ChordNode {
         nextSuccessorCheck = now + jittered(config.successorCheckInterval)
         nextAntiEntropy = now + jittered(config.antiEntropyInterval)
         nextTombstoneCollection = now + jittered(config.tombstoneLifetime / 10)
+        nextRetirement = now + jittered(Self.retirementInterval(config))
     }
 
     // MARK: Timers
@@ -211,7 +220,7 @@ public final class ChordNode {
             case .transferResume(let transferID):
                 sendNextPage(transferID)
             case .leaveDeadline:
-                completeLeave()
+                completeLeave(handedOff: false)
             }
         }
         if phase == .member {
@@ -235,6 +244,10 @@ public final class ChordNode {
                 nextAntiEntropy = now + jittered(config.antiEntropyInterval)
                 runAntiEntropy()
             }
+            if now >= nextRetirement {
+                nextRetirement = now + jittered(Self.retirementInterval(config))
+                retireStaleCopies()
+            }
             if now >= nextTombstoneCollection {
                 nextTombstoneCollection = now + jittered(config.tombstoneLifetime / 10)
                 collectTombstones()
@@ -256,7 +269,7 @@ public final class ChordNode {
         var wake = min(deadlines.earliest ?? Instant(nanoseconds: .max), nextClientSweep)
         if phase == .member {
             wake = min(wake, nextStabilize, nextFixFingers, nextCheckPredecessor, nextSuccessorCheck, nextAntiEntropy,
-                       nextTombstoneCollection)
+                       nextTombstoneCollection, nextRetirement)
         }
         guard wake.nanoseconds != .max else { return }
         if armedTimer != wake {
@@ -306,6 +319,8 @@ public struct NodeCounters: Sendable, Equatable {
     public var syncRounds = 0
     /// Anti-entropy rounds that found differences.
     public var syncRepairs = 0
+    /// Runs of stale copies handed to their owner to be deleted here.
+    public var retiredRuns = 0
 }
 
 extension ChordNode {

@@ -1,10 +1,12 @@
 /// Peers a coordinator has recently seen own keys, sorted by identifier: its guess at a key's
 /// owner is the first cached peer at or after the key (a one-hop shortcut over the full Chord
 /// lookup). A wrong guess costs one redirect: the asked peer does not own the key and says
-/// who does; a silent one is forgotten. Bounded; the oldest entries go first.
+/// who does; a silent one is forgotten. Bounded: when full, the peer learned longest ago goes.
 struct LocationCache {
     private(set) var peers: [Peer] = []
-    private var arrival: [NodeAddress] = []
+    /// When each entry of `peers` was last learned (a counter, not a clock).
+    private var stamps: [UInt64] = []
+    private var clock: UInt64 = 0
     private let capacity: Int
 
     init(capacity: Int = 1024) {
@@ -18,25 +20,30 @@ struct LocationCache {
         return peers[position == peers.count ? 0 : position]
     }
 
-    /// Remembers a peer.
+    /// Remembers a peer (or refreshes it).
     mutating func learn(_ peer: Peer) {
         guard capacity > 0 else { return }
+        clock &+= 1
         let position = lowerBound(peer.id)
         if position < peers.count && peers[position].id == peer.id {
-            if peers[position].address != peer.address { peers[position] = peer }
+            peers[position] = peer
+            stamps[position] = clock
             return
         }
         peers.insert(peer, at: position)
-        arrival.append(peer.address)
-        if peers.count > capacity, let oldest = arrival.first {
-            arrival.removeFirst()
-            forget(oldest)
+        stamps.insert(clock, at: position)
+        if peers.count > capacity, let oldest = stamps.indices.min(by: { stamps[$0] < stamps[$1] }) {
+            peers.remove(at: oldest)
+            stamps.remove(at: oldest)
         }
     }
 
     /// Forgets a peer (it was silent, or is known to have left).
     mutating func forget(_ address: NodeAddress) {
-        peers.removeAll { $0.address == address }
+        while let index = peers.firstIndex(where: { $0.address == address }) {
+            peers.remove(at: index)
+            stamps.remove(at: index)
+        }
     }
 
     private func lowerBound(_ id: Identifier) -> Int {

@@ -20,6 +20,7 @@ enum LookupPurpose {
     case join
     case successorCheck
     case clientOperation(UInt64)
+    case retire(from: Identifier)
     case trace(ClientRequester)
 }
 
@@ -73,7 +74,8 @@ final class Lookup {
         }
         let target = self.target
         candidates.sort { lhs, rhs in
-            guard let left = lhs.id else { return true }
+            // Contacts without an identifier (a bootstrap address) first, then closest first.
+            guard let left = lhs.id else { return rhs.id != nil }
             guard let right = rhs.id else { return false }
             return left.distance(to: target) < right.distance(to: target)
         }

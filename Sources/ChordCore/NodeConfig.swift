@@ -65,8 +65,25 @@ public struct NodeConfig: Sendable {
     public var tombstoneLifetime: Int64 = Nanos.seconds(3600)
     /// Hand-off, repair and anti-entropy send at most this many bytes per second.
     public var repairBytesPerSecond = 4_000_000
+    /// A graceful leave that has not handed every key over by then stops anyway (reported).
+    public var leaveDeadline: Int64 = Nanos.seconds(8)
     /// Mean period of the anti-entropy exchange with the replicas.
     public var antiEntropyInterval: Int64 = Nanos.seconds(2)
+
+    /// What is wrong with these settings, or nil: the quorums must be consistent, the replicas
+    /// must fit the successor list (a key's replicas are its owner's successors), and lists
+    /// must fit the wire format (at most 64 peers in one message, 255 hops in a trace).
+    public var problem: String? {
+        if !quorumsAreValid {
+            return "need 1 <= W <= R, 1 <= R' <= R and W + R' > R (R \(replicas), W \(writeQuorum), R' \(readQuorum))"
+        }
+        if successorListLength < 1 || successorListLength > 32 { return "the successor list length must be 1...32" }
+        if replicas > successorListLength + 1 {
+            return "--replicas \(replicas) exceeds the successor list (\(successorListLength)) + 1"
+        }
+        if maximumLookupHops < 1 || maximumLookupHops > 250 { return "the lookup hop limit must be 1...250" }
+        return nil
+    }
 
     /// Whether the storage settings are consistent: 1 <= W, R' <= R and W + R' > R.
     public var quorumsAreValid: Bool {

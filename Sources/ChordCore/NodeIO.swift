@@ -32,9 +32,10 @@ public enum Effect: Sendable {
     case event(NodeEvent)
     /// A local `.request` finished with this answer (`.result`, `.trace`, `.info`, `.error`).
     case requestCompleted(token: UInt64, Message)
-    /// A `.leave` has finished (keys handed over, neighbours told, or its time ran out): the
+    /// A `.leave` has finished: neighbours told, and every key handed to the successor
+    /// (`handedOff`), or not (no successor, a page lost, or the leave deadline passed). The
     /// runner may stop the node now.
-    case leaveCompleted
+    case leaveCompleted(handedOff: Bool)
 }
 
 /// Notable changes of a node's state, for logs and traces.

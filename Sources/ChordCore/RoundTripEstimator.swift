@@ -10,6 +10,9 @@ struct RoundTripEstimator {
     }
 
     private(set) var estimates: [NodeAddress: Estimate] = [:]
+    /// Peers with an estimate, in the order they got it (the oldest goes first when full).
+    private var arrival: [NodeAddress] = []
+    private var arrivalHead = 0
     /// Consecutive unanswered requests, only for peers that have some (usually none).
     private var silence: [NodeAddress: Int] = [:]
     private var pooled: Estimate
@@ -38,11 +41,25 @@ struct RoundTripEstimator {
         let pooledBeforeSample = pooled
         Self.update(&pooled, with: sample)
         heardFrom(address)
+        if var estimate = estimates[address] {
+            Self.update(&estimate, with: sample)
+            estimates[address] = estimate
+            return
+        }
         // A first sample says little about a peer's variance: a new peer starts from the
-        // pooled estimate, and samples pull it towards its own. (One hash lookup either way.)
-        if estimates.count >= capacity { estimates.removeAll(keepingCapacity: true) }
-        Self.update(&estimates[address, default: Estimate(smoothed: pooledBeforeSample.smoothed,
-                                                           variance: pooledBeforeSample.variance)], with: sample)
+        // pooled estimate, and samples pull it towards its own.
+        var estimate = Estimate(smoothed: pooledBeforeSample.smoothed, variance: pooledBeforeSample.variance)
+        Self.update(&estimate, with: sample)
+        while estimates.count >= capacity && arrivalHead < arrival.count {
+            estimates.removeValue(forKey: arrival[arrivalHead])
+            arrivalHead += 1
+        }
+        if arrivalHead > capacity {
+            arrival.removeFirst(arrivalHead)
+            arrivalHead = 0
+        }
+        estimates[address] = estimate
+        arrival.append(address)
     }
 
     /// Notes that `address` answered something (resets its suspicion count).

@@ -11,6 +11,8 @@ final class Transfer {
         case leave
         /// To a replica (or owner) that lacked or held older versions.
         case repair
+        /// To a key's owner, from a node that no longer replicates it (then deleted here).
+        case retire
     }
 
     let target: Peer
@@ -21,6 +23,8 @@ final class Transfer {
     var cursor = 0
     /// Identifiers (and versions) in the page in flight.
     var inFlight: [(Identifier, Version)] = []
+    /// A page went unanswered and the transfer gave up.
+    var abandoned = false
 
     init(target: Peer, reason: Reason, identifiers: [Identifier], deleteAfterwards: Bool) {
         self.target = target
@@ -29,7 +33,11 @@ final class Transfer {
         self.deleteAfterwards = deleteAfterwards
     }
 
-    var isDone: Bool { cursor >= identifiers.count && inFlight.isEmpty }
+    /// Adds identifiers not already queued (a later anti-entropy round's differences).
+    func append(_ more: [Identifier]) {
+        let queued = Set(identifiers[cursor...])
+        identifiers.append(contentsOf: more.filter { !queued.contains($0) })
+    }
 }
 
 /// A token bucket over repair traffic: hand-offs, leaves and anti-entropy share

@@ -20,8 +20,8 @@ extension NodeRunner {
             logger.debug("lookup \(token) completed: \(result)")
         case .requestCompleted(let token, let answer):
             logger.debug("request \(token) completed: \(answer)")
-        case .leaveCompleted:
-            stop(.leaveCompleted)
+        case .leaveCompleted(let handedOff):
+            stop(handedOff ? .leaveCompleted : .leaveIncomplete)
         }
     }
 

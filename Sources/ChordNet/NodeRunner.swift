@@ -142,6 +142,11 @@ public final class NodeRunner {
         return true
     }
 
+    deinit {
+        // The signal handler writes to this runner's wake pipe: it must not outlive it.
+        if signalsInstalled { Syscalls.stopForwardingTerminationSignals() }
+    }
+
     func stop(_ reason: StopReason) {
         guard isServing else { return }
         state = .stopped(reason)

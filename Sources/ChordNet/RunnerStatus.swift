@@ -35,8 +35,10 @@ public struct RunnerStatus: Sendable, Equatable {
 
 /// Why a runner's loop ended.
 public enum StopReason: Sendable, Equatable {
-    /// The core finished a graceful leave.
+    /// The core finished a graceful leave, every key handed over.
     case leaveCompleted
+    /// The core finished the leave but could not hand every key over.
+    case leaveIncomplete
     /// The core did not finish the leave within the runner's safety timeout.
     case leaveTimedOut
     /// A second stop request came during the leave.

@@ -7,8 +7,9 @@ let usage = Usage(
     summary: """
     Runs one Chord DHT node on a UDP socket. Without --join it creates a new ring; with --join
     it joins the ring through that member. Prints `node <id> listening on HOST:PORT` once
-    serving. SIGTERM or SIGINT makes it leave the ring gracefully and exit 0 (a second signal,
-    or a leave not finished within 10 s, exits 1). Logs go to standard error.
+    serving. SIGTERM or SIGINT makes it leave the ring gracefully: it hands every key to its
+    successor and exits 0; if it cannot (no successor answers within 8 s), or a second signal
+    comes, it exits 1. Logs go to standard error.
     HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
     SHA-1 of the canonical --listen text, so give the address peers reach it by.
     """,
@@ -78,6 +79,7 @@ extension NodeSettings {
         config.stabilizeInterval = stabilize
         config.fixFingersInterval = stabilize
         config.checkPredecessorInterval = stabilize
+        if let problem = config.problem { throw UsageError(problem) }
         self.config = config
     }
 

@@ -41,5 +41,5 @@ let traffic = runner.traffic
 logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
 switch reason {
 case .leaveCompleted: exit(0)
-case .leaveTimedOut, .forced, .failed: exit(1)
+case .leaveIncomplete, .leaveTimedOut, .forced, .failed: exit(1)
 }

@@ -252,7 +252,7 @@ struct LeaveTests {
         let ack = try #require(net.take(where: isAck))
         #expect(ack.message == .stored(count: UInt32(held.count)))
         let done = net.handle(.received(ack.envelope, from: ack.from), at: leaver)
-        #expect(done.contains { $0.isLeaveCompleted })
+        #expect(done.contains { $0.leaveHandedOff == true })
         #expect(net[leaver].phase == .idle)
 
         // The successor has every key, tombstones included; the neighbours closed the gap.
@@ -270,6 +270,7 @@ struct LeaveTests {
         #expect(completions.count == 1)
         let completed = try #require(completions.first)
         #expect(completed.time == Instant(nanoseconds: Nanos.seconds(8)))
+        #expect(completed.effect.leaveHandedOff == false)
         #expect(net[leaver].phase == .idle)
     }
 
@@ -279,7 +280,7 @@ struct LeaveTests {
         let effects = net.handle(.leave, at: leaver)
         #expect(effects.messages.allSatisfy { $0.message.isLeaving })
         #expect(effects.messages.count == 2)
-        #expect(effects.contains { $0.isLeaveCompleted })
+        #expect(effects.contains { $0.leaveHandedOff == true })
         #expect(net[leaver].phase == .idle)
     }
 }

@@ -54,8 +54,8 @@ struct HybridClockTests {
 
     @Test func movesPastObservedTimestamps() {
         var clock = HybridClock()
-        let remote: UInt64 = 50_000 << 16 + 7  // a node whose wall clock runs far ahead
-        clock.observe(remote)
+        let remote: UInt64 = 50_000 << 16 + 7  // a node whose wall clock runs 49 s ahead
+        clock.observe(remote, wallMilliseconds: 1_000)
         let reading = clock.next(wallMilliseconds: 1_000)
         #expect(reading > remote)
         #expect(reading >= 1_000 << 16)
@@ -64,9 +64,24 @@ struct HybridClockTests {
     @Test func observingAnOlderTimestampChangesNothing() {
         var clock = HybridClock()
         let first = clock.next(wallMilliseconds: 2_000)
-        clock.observe(5)
-        clock.observe(first)
+        clock.observe(5, wallMilliseconds: 2_000)
+        clock.observe(first, wallMilliseconds: 2_000)
         #expect(clock.last == first)
         #expect(clock.next(wallMilliseconds: 2_000) == first + 1)
+    }
+
+    @Test func ignoresTimestampsImplausiblyFarAhead() {
+        var clock = HybridClock()
+        let first = clock.next(wallMilliseconds: 1_000)
+        // More than HybridClock.maximumDriftMilliseconds ahead: a broken or hostile clock.
+        clock.observe(UInt64(1_000 + HybridClock.maximumDriftMilliseconds + 1) << 16, wallMilliseconds: 1_000)
+        #expect(clock.last == first)
+    }
+
+    @Test func saturatesInsteadOfWrapping() {
+        var clock = HybridClock()
+        clock.observe(.max, wallMilliseconds: 1 << 48)  // a horizon beyond every timestamp
+        #expect(clock.next(wallMilliseconds: 0) == .max)
+        #expect(clock.next(wallMilliseconds: 0) == .max)
     }
 }

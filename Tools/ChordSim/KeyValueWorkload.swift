@@ -160,7 +160,7 @@ public final class KeyValueWorkload {
     /// Forgets operations whose coordinating host crashed (they will never be answered);
     /// a write among them may or may not have happened.
     func coordinatorCrashed(_ host: Int) {
-        let lost = pending.filter { $0.value.host == host }.map(\.key)
+        let lost = pending.filter { $0.value.host == host }.map(\.key).sorted()
         for token in lost {
             guard let (_, request) = pending.removeValue(forKey: token) else { continue }
             busy[request.key] = false

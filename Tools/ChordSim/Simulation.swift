@@ -177,7 +177,7 @@ public final class Simulation {
         cores[index] = nil
         hosts[index].timerGeneration &+= 1
         // Its lookups die with it (a restart on the same address is a new incarnation).
-        let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key)
+        let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key).sorted()
         for token in orphaned { outstandingLookups.removeValue(forKey: token) }
         lookups.issuerCrashed += orphaned.count
         workload?.coordinatorCrashed(index)

@@ -61,19 +61,27 @@ public final class NodeProcess: @unchecked Sendable {
             throw StartError(message: "cannot start \(binary.path): \(error)")
         }
         guard let line = readLine(from: output.fileHandleForReading.fileDescriptor, timeout: timeout) else {
-            process.terminate()
-            process.waitUntilExit()
+            stopAbandoned(process, exited: exited)
             throw StartError(message: "\(binary.lastPathComponent) printed no listening line within \(timeout)")
         }
         // "node <40 hex> listening on HOST:PORT"
         let words = line.split(separator: " ")
         guard words.count == 5, words[0] == "node", let id = Identifier(hex: words[1]),
               let address = try? NodeAddress(parsing: String(words[4])) else {
-            process.terminate()
-            process.waitUntilExit()
+            stopAbandoned(process, exited: exited)
             throw StartError(message: "unexpected first line from chord-node: \(line)")
         }
         return NodeProcess(process: process, exited: exited, address: address, id: id, logFile: logFile)
+    }
+
+    /// Stops a process that failed to start properly: SIGTERM, then SIGKILL; waits at most
+    /// ten seconds in all.
+    private static func stopAbandoned(_ process: Process, exited: DispatchSemaphore) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        if exited.wait(timeout: .now() + .seconds(5)) == .success { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = exited.wait(timeout: .now() + .seconds(5))
     }
 
     /// Whether the process is still running.

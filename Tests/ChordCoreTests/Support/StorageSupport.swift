@@ -134,6 +134,7 @@ extension ManualNetwork {
 
 extension Effect {
     var isLeaveCompleted: Bool { if case .leaveCompleted = self { true } else { false } }
+    var leaveHandedOff: Bool? { if case .leaveCompleted(let handedOff) = self { handedOff } else { nil } }
 
     var requestAnswer: (token: UInt64, answer: Message)? {
         if case .requestCompleted(let token, let answer) = self { return (token, answer) }
