@@ -28,6 +28,7 @@ public enum ChordClientError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The waiting task was cancelled.
     case cancelled
 
+    /// A readable description.
     public var description: String {
         switch self {
         case .invalidKey(let reason): return "invalid key: \(reason)"

@@ -77,8 +77,4 @@ public struct DeadlineHeap<Payload> {
         return popEarliest()
     }
 
-    /// Removes every entry.
-    public mutating func removeAll() {
-        entries.removeAll(keepingCapacity: true)
-    }
 }

@@ -17,6 +17,7 @@ extension Identifier: CustomStringConvertible, LosslessStringConvertible {
         String(hex.prefix(count))
     }
 
+    /// A readable description.
     public var description: String { hex }
 
     /// Parses exactly 40 hexadecimal digits (upper- or lower-case); nil otherwise.

@@ -68,6 +68,7 @@ public struct Identifier: Hashable, Comparable, Sendable {
         return bytes
     }
 
+    /// Numeric order of the 160-bit values.
     @inlinable
     public static func < (lhs: Identifier, rhs: Identifier) -> Bool {
         if lhs.high != rhs.high { return lhs.high < rhs.high }

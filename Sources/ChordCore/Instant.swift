@@ -13,6 +13,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The clock's origin.
     public static let zero = Instant(nanoseconds: 0)
 
+    /// Earlier instants order first.
     @inlinable
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
@@ -29,6 +30,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Seconds since the origin, for printing.
     public var seconds: Double { Double(nanoseconds) / 1e9 }
 
+    /// A readable description.
     public var description: String { "t=\(seconds)s" }
 }
 

@@ -14,6 +14,7 @@ extension NodeAddress: CustomStringConvertible {
         /// The host is not an IPv4 literal, a bracketed IPv6 literal or "localhost".
         case badHost(String)
 
+        /// A readable description.
         public var description: String {
             switch self {
             case .missingPort(let text): return "'\(text)' has no port (expected HOST:PORT)"

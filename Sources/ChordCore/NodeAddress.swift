@@ -61,6 +61,7 @@ public struct NodeAddress: Hashable, Comparable, Sendable {
         }
     }
 
+    /// Orders the values.
     public static func < (lhs: NodeAddress, rhs: NodeAddress) -> Bool {
         (lhs.family.rawValue, lhs.highBits, lhs.lowBits, lhs.port)
             < (rhs.family.rawValue, rhs.highBits, rhs.lowBits, rhs.port)

@@ -16,5 +16,6 @@ public struct Peer: Hashable, Sendable, CustomStringConvertible {
         self.init(id: .forNode(advertising: address.description), address: address)
     }
 
+    /// A readable description.
     public var description: String { "\(id.shortHex())@\(address)" }
 }

@@ -55,11 +55,6 @@ struct ReplyCache {
         expire(now: now)
     }
 
-    /// Forgets a request that will not be answered (so a retry is treated as new).
-    mutating func abandon(_ key: Key) {
-        entries.removeValue(forKey: key)
-    }
-
     private mutating func expire(now: Instant) {
         while head < order.count {
             let key = order[head]

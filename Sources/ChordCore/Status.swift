@@ -16,7 +16,7 @@ public enum Status: UInt8, Sendable, Equatable, CaseIterable, CustomStringConver
     case valueTooLarge = 6
     /// The key is empty or larger than `StorageLimits.maximumKeyBytes`.
     case keyTooLarge = 7
-    /// (Between nodes) the receiver does not own the key; see the redirect.
+    /// Reserved: nodes answer a request for a key they do not own with `.redirect`, never this.
     case notResponsible = 8
     /// The ring could not complete the request in time (owner unreachable).
     case timedOut = 9
@@ -25,6 +25,7 @@ public enum Status: UInt8, Sendable, Equatable, CaseIterable, CustomStringConver
     /// The request was malformed (for example a key that is not UTF-8).
     case badRequest = 11
 
+    /// A readable description.
     public var description: String {
         switch self {
         case .ok: return "ok"

@@ -20,10 +20,12 @@ public struct Version: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Older than every real version.
     public static let zero = Version(timestamp: 0, writer: 0)
 
+    /// Orders the values.
     public static func < (lhs: Version, rhs: Version) -> Bool {
         (lhs.timestamp, lhs.writer) < (rhs.timestamp, rhs.writer)
     }
 
+    /// A readable description.
     public var description: String { "\(timestamp >> 16).\(timestamp & 0xFFFF)@\(String(writer, radix: 16))" }
 }
 

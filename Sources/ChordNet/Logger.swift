@@ -13,8 +13,10 @@ public struct Logger: Sendable {
         /// The node cannot go on.
         case error
 
+        /// Orders the values.
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
 
+        /// A readable description.
         public var description: String {
             switch self {
             case .debug: return "debug"

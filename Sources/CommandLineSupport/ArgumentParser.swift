@@ -26,6 +26,7 @@ public struct UsageError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A usage error.
     public init(_ message: String) { self.message = message }
 
+    /// A readable description.
     public var description: String { message }
 }
 

@@ -104,6 +104,7 @@ public enum Figure: Sendable, Equatable, CustomStringConvertible {
     /// Text.
     case text(String)
 
+    /// A readable description.
     public var description: String {
         switch self {
         case .int(let value): return String(value)

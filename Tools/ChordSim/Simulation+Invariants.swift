@@ -210,6 +210,7 @@ public struct Exactness: Sendable, CustomStringConvertible {
     /// Every first successor and predecessor is exact, and nobody is still joining.
     public var pointersExact: Bool { wrongSuccessors == 0 && wrongPredecessors == 0 && notYetJoined == 0 }
 
+    /// A readable description.
     public var description: String {
         "\(members) members, \(notYetJoined) joining, \(wrongSuccessors) wrong successors, "
             + "\(wrongPredecessors) wrong predecessors, \(inexactSuccessorLists) inexact successor lists"

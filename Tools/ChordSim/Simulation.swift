@@ -412,6 +412,7 @@ public struct InvariantViolation: Error, Sendable, CustomStringConvertible {
     /// What is wrong.
     public let message: String
 
+    /// A readable description.
     public var description: String {
         "invariant violated (seed \(seed), step \(step), t=\(time.seconds)s): \(message)"
     }

@@ -134,6 +134,7 @@ public struct RingExactness: Sendable, CustomStringConvertible {
     /// Every node answered, with exact successor, predecessor and successor list.
     public var isExact: Bool { unreachable == 0 && wrongSuccessors == 0 && wrongPredecessors == 0 && inexactLists == 0 }
 
+    /// A readable description.
     public var description: String {
         "\(nodes) nodes: \(unreachable) unreachable, \(wrongSuccessors) wrong successors, "
             + "\(wrongPredecessors) wrong predecessors, \(inexactLists) inexact successor lists"

@@ -12,6 +12,7 @@ public final class NodeProcess: @unchecked Sendable {
     public struct StartError: Error, CustomStringConvertible {
         /// What went wrong.
         public let message: String
+        /// A readable description.
         public var description: String { message }
     }
 

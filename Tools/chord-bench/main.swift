@@ -76,6 +76,10 @@ let quorum = effectiveReplicas == 1 ? ["--write-quorum", "1", "--read-quorum", "
 let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum,
                            logDirectory: logDirectory, seed: seed)
 let clock = ContinuousClock()
+Interrupts.onInterrupt { [cluster] in
+    cluster.stopAll()
+    StandardStreams.printError("\nchord-bench: interrupted; every node stopped")
+}
 
 func keyName(_ index: Int) -> String { "bench-\(seed)-\(index)" }
 func value(for index: Int) -> [UInt8] {

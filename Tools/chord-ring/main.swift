@@ -1,7 +1,6 @@
 import ChordCore
 import ClusterSupport
 import CommandLineSupport
-import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -53,23 +52,6 @@ let host = arguments.string("host") ?? "127.0.0.1"
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
 if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true) }
 
-// Ctrl-C and SIGTERM: stop the ring (the nodes, in our process group, get SIGINT too and
-// start leaving; chord-ring then makes sure of every one by its PID).
-/// Signals `semaphore` on SIGINT or SIGTERM (handled on a Dispatch queue, not the main actor).
-nonisolated func watchForStopSignals(_ semaphore: DispatchSemaphore) -> [DispatchSourceSignal] {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    return [SIGINT, SIGTERM].map { number in
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { semaphore.signal() }
-        source.resume()
-        return source
-    }
-}
-
-let stopRequested = DispatchSemaphore(value: 0)
-let signalSources = watchForStopSignals(stopRequested)
-
 let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
 let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum, logDirectory: logDirectory,
                            seed: UInt64(UInt32(truncatingIfNeeded: getpid())))
@@ -98,11 +80,13 @@ Press Ctrl-C to stop every node.
 """)
 fflush(nil)  // flush every stream: the addresses must show at once, even into a pipe
 
-stopRequested.wait()
-print("\nstopping \(cluster.nodes.count) nodes...")
-cluster.stopAll(timeout: .seconds(15))
-for node in cluster.nodes {
-    print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
+// Ctrl-C or SIGTERM: every node leaves gracefully (SIGTERM by PID), then chord-ring exits.
+Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
+    print("\nstopping \(cluster.nodes.count) nodes...")
+    cluster.stopAll(timeout: .seconds(15))
+    for node in cluster.nodes {
+        print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
+    }
+    fflush(nil)
 }
-_ = signalSources
-exit(0)
+while true { pause() }  // everything else happens in the interrupt handler's thread

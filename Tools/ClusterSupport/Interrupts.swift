@@ -7,12 +7,15 @@ import Glibc
 /// The pipe's write end, for the signal handler (set once, before the handler is installed).
 nonisolated(unsafe) private var interruptPipeWriteEnd: Int32 = -1
 
-/// SIGINT and SIGTERM for the harness: the handler only writes a byte to a pipe (which is
-/// async-signal-safe); a thread of its own reads it, runs the cleanup and exits 130. Caught
-/// signals are reset to their default in the node processes the harness starts.
-enum Interrupts {
-    /// Installs the handlers; `cleanup` runs once, on the first SIGINT or SIGTERM.
-    static func onInterrupt(_ cleanup: @escaping @Sendable () -> Void) {
+/// SIGINT and SIGTERM for the tools that start nodes (chord-ring, chord-bench, chord-churn):
+/// the handler only writes a byte to a pipe (async-signal-safe); a thread of its own reads it,
+/// runs the cleanup (stop every node by PID) and exits. The nodes do not see the tool's
+/// Ctrl-C themselves (Foundation starts each child in its own process group), and caught
+/// signals are reset to their default in the processes the tool starts.
+public enum Interrupts {
+    /// Installs the handlers; `cleanup` runs once, on the first SIGINT or SIGTERM, then the
+    /// process exits with `exitStatus`.
+    public static func onInterrupt(exitStatus: Int32 = 130, _ cleanup: @escaping @Sendable () -> Void) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return }
         interruptPipeWriteEnd = ends[1]
@@ -21,7 +24,7 @@ enum Interrupts {
             var byte: UInt8 = 0
             while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
             cleanup()
-            exit(130)
+            exit(exitStatus)
         }
         thread.start()
         for number in [SIGINT, SIGTERM] {
