@@ -64,7 +64,7 @@ public final class Simulation {
     /// Hash of the event trace.
     public internal(set) var trace = TraceHash()
     /// Message counts.
-    public internal(set) var traffic = TrafficCounters()
+    public internal(set) var traffic = SimulatedTraffic()
     /// Lookup outcomes, judged against the true owner when each lookup finished.
     public internal(set) var lookups = LookupStatistics()
     /// Invariant checking policy.
@@ -398,80 +398,5 @@ public final class Simulation {
         case .error: return 26
         case .unknownRequest: return 27
         }
-    }
-}
-
-/// A broken invariant: which seed, at which step and simulated time, and what.
-public struct InvariantViolation: Error, Sendable, CustomStringConvertible {
-    /// The run's seed (replays it).
-    public let seed: UInt64
-    /// Events processed when it was found.
-    public let step: UInt64
-    /// Simulated time when it was found.
-    public let time: Instant
-    /// What is wrong.
-    public let message: String
-
-    /// A readable description.
-    public var description: String {
-        "invariant violated (seed \(seed), step \(step), t=\(time.seconds)s): \(message)"
-    }
-}
-
-/// Datagram counts of a simulation.
-public struct TrafficCounters: Sendable {
-    /// Sent by some node.
-    public var sent = 0
-    /// Handed to a live node.
-    public var delivered = 0
-    /// Dropped by the loss model.
-    public var lost = 0
-    /// Delivered twice by the duplication model.
-    public var duplicated = 0
-    /// Dropped between partition groups.
-    public var partitioned = 0
-    /// Arrived at a crashed host.
-    public var toCrashedHosts = 0
-    /// Addressed to no host at all.
-    public var undeliverable = 0
-}
-
-/// Live members sorted by identifier, with their host indices.
-struct MemberIndex {
-    struct Entry {
-        let id: Identifier
-        let host: Int
-    }
-
-    private(set) var entries: [Entry] = []
-
-    var count: Int { entries.count }
-
-    /// Index of the first entry with id >= `id` (entries.count when none).
-    func lowerBound(_ id: Identifier) -> Int {
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].id < id { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
-    mutating func insert(_ id: Identifier, host: Int) {
-        let position = lowerBound(id)
-        if position < entries.count && entries[position].id == id { return }
-        entries.insert(Entry(id: id, host: host), at: position)
-    }
-
-    mutating func remove(_ id: Identifier) {
-        let position = lowerBound(id)
-        if position < entries.count && entries[position].id == id { entries.remove(at: position) }
-    }
-
-    /// The member responsible for `id`: the first at or after it, wrapping.
-    func owner(of id: Identifier) -> Entry? {
-        guard !entries.isEmpty else { return nil }
-        let position = lowerBound(id)
-        return entries[position == entries.count ? 0 : position]
     }
 }

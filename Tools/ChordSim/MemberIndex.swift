@@ -1,0 +1,41 @@
+import ChordCore
+
+/// Live members sorted by identifier, with their host indices.
+struct MemberIndex {
+    struct Entry {
+        let id: Identifier
+        let host: Int
+    }
+
+    private(set) var entries: [Entry] = []
+
+    var count: Int { entries.count }
+
+    /// Index of the first entry with id >= `id` (entries.count when none).
+    func lowerBound(_ id: Identifier) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    mutating func insert(_ id: Identifier, host: Int) {
+        let position = lowerBound(id)
+        if position < entries.count && entries[position].id == id { return }
+        entries.insert(Entry(id: id, host: host), at: position)
+    }
+
+    mutating func remove(_ id: Identifier) {
+        let position = lowerBound(id)
+        if position < entries.count && entries[position].id == id { entries.remove(at: position) }
+    }
+
+    /// The member responsible for `id`: the first at or after it, wrapping.
+    func owner(of id: Identifier) -> Entry? {
+        guard !entries.isEmpty else { return nil }
+        let position = lowerBound(id)
+        return entries[position == entries.count ? 0 : position]
+    }
+}
