@@ -178,17 +178,17 @@ extension ChordNode {
     /// Answers a client request.
     func finishClient(_ requester: ClientRequester, _ answer: Message) {
         switch requester {
-        case .remote(let key, let requestID):
-            answerRemote(key, requestID: requestID, with: answer)
+        case .remote(let key):
+            answerRemote(key, with: answer)
         case .local(let token):
             effects.append(.requestCompleted(token: token, answer))
         }
     }
 
     /// Sends an answer to a remote request and remembers it for retransmissions.
-    func answerRemote(_ key: ReplyCache.Key, requestID: UInt64, with answer: Message) {
+    func answerRemote(_ key: ReplyCache.Key, with answer: Message) {
         replyCache.finish(key, reply: answer, now: now)
-        effects.append(.send(Envelope(requestID: requestID, sender: me, message: answer), to: key.source))
+        effects.append(.send(Envelope(requestID: key.requestID, sender: me, message: answer), to: key.source))
     }
 
     func learnLocations(_ peers: [Peer]) {

@@ -171,8 +171,8 @@ extension ChordNode {
 
     private func finishOwnerRequest(_ requester: OwnerRequester, _ answer: Message) {
         switch requester {
-        case .remote(let key, let requestID):
-            answerRemote(key, requestID: requestID, with: answer)
+        case .remote(let key):
+            answerRemote(key, with: answer)
         case .coordinator(let operationID):
             clientOperationAnswered(operationID, answer)
         }

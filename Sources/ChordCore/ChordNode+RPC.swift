@@ -138,20 +138,20 @@ extension ChordNode {
         case .get, .put, .remove, .traceLookup, .getInfo:
             let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
             guard beginRemoteRequest(key, envelope: envelope) else { return }
-            handleClientRequest(envelope.message, requester: .remote(key, requestID: envelope.requestID))
+            handleClientRequest(envelope.message, requester: .remote(key))
         case .ownerRequest(let operation):
             let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
             guard beginRemoteRequest(key, envelope: envelope) else { return }
             let keyID = Identifier.forKey(bytes: operation.key)
             if ownerOperations.count >= config.maximumPendingClientRequests {
                 counters.overloadRefusals += 1
-                answerRemote(key, requestID: envelope.requestID, with: .result(status: .overloaded, value: nil))
+                answerRemote(key, with: .result(status: .overloaded, value: nil))
             } else if let refusal = Self.validate(operation) {
-                answerRemote(key, requestID: envelope.requestID, with: .result(status: refusal, value: nil))
+                answerRemote(key, with: .result(status: refusal, value: nil))
             } else if owns(keyID) {
-                startOwnerOperation(operation, keyID: keyID, requester: .remote(key, requestID: envelope.requestID))
+                startOwnerOperation(operation, keyID: keyID, requester: .remote(key))
             } else {
-                answerRemote(key, requestID: envelope.requestID, with: .redirect(lookupStep(for: keyID)))
+                answerRemote(key, with: .redirect(lookupStep(for: keyID)))
             }
         case .store, .fetch, .syncDigest:
             // Replica traffic is between members only: a client cannot plant entries.

@@ -2,7 +2,7 @@
 enum ClientRequester {
     /// A client over the network: answer to its address with its request id (and remember
     /// the answer in the reply cache).
-    case remote(ReplyCache.Key, requestID: UInt64)
+    case remote(ReplyCache.Key)
     /// A local caller (`Input.request`), answered with `.requestCompleted`.
     case local(token: UInt64)
 }

@@ -1,7 +1,7 @@
 /// Who is waiting for an owner operation's outcome.
 enum OwnerRequester {
     /// A coordinator elsewhere, answered with `.result` (and remembered in the reply cache).
-    case remote(ReplyCache.Key, requestID: UInt64)
+    case remote(ReplyCache.Key)
     /// A client operation this node coordinates itself.
     case coordinator(operationID: UInt64)
 }
@@ -9,7 +9,7 @@ enum OwnerRequester {
 /// A write or read this node carries out as a key's owner: it stores or reads locally, then
 /// asks replicas along its successor list until a quorum has answered.
 ///
-/// Replicas are tried in successor order; the first `wanted` are asked at once, and each one
+/// Replicas are tried in successor order; the first `needed` are asked at once, and each one
 /// that stays silent is replaced by the next successor, so a dead replica costs a timeout,
 /// not the operation.
 final class OwnerOperation {
