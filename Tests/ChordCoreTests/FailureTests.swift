@@ -17,7 +17,7 @@ private func memberWithDeadSuccessor() -> ManualNetwork {
     let net = ManualNetwork()
     net.add(p100, config: config())
     net.start(p100)
-    net[p100].successors = [p200, p300]
+    net[p100].ring.install(successors: [p200, p300])
     net.script(p300) { envelope in
         switch envelope.message {
         case .getNeighbors: .neighbors(predecessor: p200, successors: [p100])
@@ -34,8 +34,8 @@ struct FailureTests {
         let net = ManualNetwork()
         net.add(p200, config: config())
         net.start(p200)
-        net[p200].predecessor = p100  // nobody at 100
-        net[p200].successors = [p300]
+        net[p200].ring.install(predecessor: p100)  // nobody at 100
+        net[p200].ring.install(successors: [p300])
         net.script(p300) { envelope in
             envelope.message == .getNeighbors ? .neighbors(predecessor: p200, successors: []) : nil
         }

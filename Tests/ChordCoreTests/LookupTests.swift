@@ -59,7 +59,7 @@ struct LookupTests {
     @Test func silentHopIsRoutedAround() throws {
         let net = ManualNetwork()
         net.handBuiltRing([p100, p200, p300, p400, p500], listLength: 2)
-        net[p100].fingers[7] = p300  // finger start 228: 100 will ask 300 first
+        net[p100].ring.setFingers(7..<8, to: p300)  // finger start 228: 100 will ask 300 first
         net.crash(p300)
 
         net.lookup(from: p100, target: 450)
@@ -75,8 +75,8 @@ struct LookupTests {
     @Test func lateAnswerOfSlowHopIsStillUsed() throws {
         let net = ManualNetwork()
         net.handBuiltRing([p100, p200, p300, p400, p500], listLength: 2)
-        net[p100].fingers[7] = p300
-        net[p200].successors = [p300]  // 200 can only point back at 300: the lookup needs 300's answer
+        net[p100].ring.setFingers(7..<8, to: p300)
+        net[p200].ring.install(successors: [p300])  // 200 can only point back at 300: the lookup needs 300's answer
 
         net.lookup(from: p100, target: 450)
         // 300 is slow: its request waits while 100's timeout routes around it to 200.
@@ -155,8 +155,7 @@ struct LookupTests {
         // 200 answers every step, but with no closer node: the lookup can never progress.
         let net = ManualNetwork()
         let node = net.add(p100)
-        node.phase = .member
-        node.successors = [p200]
+        node.ring.install(phase: .member, successors: [p200])
         net.script(p200) { envelope in envelope.message.isFindNext ? .nextHop(.closer([])) : nil }
 
         net.lookup(from: p100, target: 350)
@@ -175,8 +174,7 @@ struct LookupTests {
         config.suspicionThreshold = 1_000  // never declare 200 dead: it stays the only way on
         let net = ManualNetwork()
         let node = net.add(p100, config: config)
-        node.phase = .member
-        node.successors = [p200]
+        node.ring.install(phase: .member, successors: [p200])
 
         net.lookup(from: p100, target: 350)
         #expect(net.run(for: 2 * config.lookupDeadline))

@@ -8,8 +8,8 @@ private func member() -> ManualNetwork {
     let net = ManualNetwork()
     net.add(me, config: .testing(quiet: true))
     net.start(me)
-    net[me].predecessor = p100
-    net[me].successors = [p300]
+    net[me].ring.install(predecessor: p100)
+    net[me].ring.install(successors: [p300])
     return net
 }
 
@@ -48,7 +48,7 @@ struct RectifyTests {
 
     @Test func notifyWithoutPredecessorIsAdopted() {
         let net = member()
-        net[me].predecessor = nil
+        net[me].ring.install(predecessor: nil)
         let effects = net.inject(.notify, from: p50, to: me)
         #expect(net[me].predecessor == p50)
         #expect(effects.events == [.predecessorChanged(p50)])

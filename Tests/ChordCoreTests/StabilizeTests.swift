@@ -11,7 +11,7 @@ private func member(successors: [Peer], listLength: Int = 3) throws -> (ManualNe
     let net = ManualNetwork()
     net.add(me, config: .testing(successorListLength: listLength, quiet: true))
     net.start(me)
-    net[me].successors = successors
+    net[me].ring.install(successors: successors)
     let effects = try #require(net.fireTimer(of: me))
     #expect(effects.messages.map(\.message) == [.getNeighbors])
     #expect(effects.messages.first?.to == successors.first?.address)

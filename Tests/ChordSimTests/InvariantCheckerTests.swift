@@ -3,7 +3,7 @@
 import Testing
 
 /// The invariant checker really catches broken rings. Faults are injected through `@testable`
-/// access (the internal setter of `ChordNode.successors` and the simulator's internal state),
+/// access (`Ring.install`, the test fixture door of the ring, and the simulator's internal state),
 /// so the sources carry no test-only hooks.
 @Suite("Invariant checker")
 struct InvariantCheckerTests {
@@ -95,9 +95,9 @@ struct InvariantCheckerTests {
         config.successorListLength = 4
         let me = Peer(id: Identifier(100), address: NodeAddress(ipv4: 0x0A00_0001, port: 4000))
         let core = ChordNode(me: me, config: config, seed: 1)
-        core.successors = ids.map { id in
+        core.ring.install(successors: ids.map { id in
             id == 100 ? me : Peer(id: Identifier(id), address: NodeAddress(ipv4: 0x0A00_1000 | UInt32(id), port: 4000))
-        }
+        })
         return core
     }
 
@@ -140,7 +140,7 @@ extension Simulation {
     /// Test fault injection: overwrites a running core's successor list and marks the
     /// structure changed, as a real successor change would.
     func corruptSuccessors(of index: Int, _ list: [Peer]) {
-        hosts[index].core?.successors = list
+        hosts[index].core?.ring.install(successors: list)
         structureChanged = true
     }
 }

@@ -119,9 +119,9 @@ final class ManualNetwork {
         let ring = peers.sorted { $0.id < $1.id }
         return ring.indices.map { index in
             let node = add(ring[index], config: config)
-            node.phase = .member
-            node.predecessor = ring.count > 1 ? ring[(index + ring.count - 1) % ring.count] : nil
-            node.successors = (1..<ring.count).prefix(listLength).map { ring[(index + $0) % ring.count] }
+            node.ring.install(phase: .member,
+                              predecessor: ring.count > 1 ? ring[(index + ring.count - 1) % ring.count] : nil,
+                              successors: (1..<ring.count).prefix(listLength).map { ring[(index + $0) % ring.count] })
             return node
         }
     }

@@ -53,7 +53,7 @@ extension ChordNode {
 
     /// Puts `entries` straight into the node's store (as if they had arrived earlier).
     func preload(_ entries: [StoredEntry]) {
-        for entry in entries { store.apply(entry, id: .forKey(bytes: entry.key)) }
+        for entry in entries { storage.apply(entry, id: .forKey(bytes: entry.key)) }
     }
 }
 
@@ -76,17 +76,15 @@ extension ManualNetwork {
     @discardableResult
     func storageMember(_ me: Peer, predecessor: Peer?, successors: [Peer], config: NodeConfig) -> ChordNode {
         let node = add(me, config: config)
-        node.predecessor = predecessor
-        node.successors = successors
-        node.knownReplicas = Array(successors.prefix(config.replicas - 1))
-        node.phase = .member
+        node.ring.install(phase: .member, predecessor: predecessor, successors: successors)
+        node.repair.install(knownReplicas: Array(successors.prefix(config.replicas - 1)))
         return node
     }
 
     /// Makes `peer`'s periodic anti-entropy due now and fires its timer; returns the effects.
     @discardableResult
     func runAntiEntropy(at peer: Peer) -> [Effect] {
-        self[peer].nextAntiEntropy = now
+        self[peer].schedule.runSoon(.antiEntropy, now: now)
         return handle(.timer, at: peer)
     }
 

@@ -1,0 +1,55 @@
+/// What can happen to a node: the core's only inputs.
+public enum Input: Sendable {
+    /// Start serving: create a new ring (`bootstrap` nil) or join through any live member.
+    case start(bootstrap: NodeAddress?)
+    /// A datagram from `source` was decoded into `envelope`.
+    case received(Envelope, from: NodeAddress)
+    /// The timer the node last armed has fired.
+    case timer
+    /// A local caller's client request (`.get`, `.put`, `.remove`, `.traceLookup`,
+    /// `.getInfo`), handled as if it came over the network; answered by
+    /// `.requestCompleted(token, answer)`.
+    case request(Message, token: UInt64)
+    /// Leave the ring gracefully: hand the keys to the successor, tell the neighbours, then
+    /// report `.leaveCompleted` (after which the runner may stop the node).
+    case leave
+    /// A local caller wants the owner of `target`; answered by `.lookupCompleted(token, ...)`.
+    /// With `confirmOwner`, the named owner is asked too, so that a dead owner is replaced by
+    /// its live successor before the answer (one more round trip).
+    case lookup(target: Identifier, token: UInt64, confirmOwner: Bool)
+}
+
+/// What a node asks its runner to do: the core's only outputs.
+public enum Effect: Sendable {
+    /// Send `envelope` in one datagram to `address`.
+    case send(Envelope, to: NodeAddress)
+    /// Arm the node's single timer for this instant, replacing any earlier arming; deliver
+    /// `.timer` when it passes.
+    case armTimer(at: Instant)
+    /// A local `.lookup` request finished.
+    case lookupCompleted(token: UInt64, Result<LookupResult, LookupFailure>)
+    /// Something worth logging happened.
+    case event(NodeEvent)
+    /// A local `.request` finished with this answer (`.result`, `.trace`, `.info`, `.error`).
+    case requestCompleted(token: UInt64, Message)
+    /// A `.leave` has finished: neighbours told, and every key handed to the successor
+    /// (`handedOff`), or not (no successor, a page lost, or the leave deadline passed). The
+    /// runner may stop the node now.
+    case leaveCompleted(handedOff: Bool)
+}
+
+/// Notable changes of a node's state, for logs and traces.
+public enum NodeEvent: Sendable, Equatable {
+    /// The node found its place in the ring.
+    case joined(successor: Peer)
+    /// A join attempt through the bootstrap failed; the node will retry.
+    case joinAttemptFailed(bootstrap: NodeAddress)
+    /// The first successor changed (nil: the node is alone).
+    case successorChanged(Peer?)
+    /// The predecessor changed (nil: unknown).
+    case predecessorChanged(Peer?)
+    /// A peer stopped answering and was removed from the routing state.
+    case peerDeclaredDead(Peer)
+    /// A peer once declared dead answered again; the rings may have been merged through it.
+    case peerReturned(Peer)
+}

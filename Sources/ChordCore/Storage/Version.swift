@@ -1,0 +1,56 @@
+/// The version of a stored value: orders writes across nodes.
+///
+/// `timestamp` is a hybrid logical clock reading (milliseconds of wall-clock time in the high
+/// 48 bits, a logical counter in the low 16), taken by the key's owner when it accepts the
+/// write; `writer` (the low 64 bits of the owner's identifier) breaks ties. A higher version
+/// always wins, so a stale replica, a late retransmission or a node coming back with old data
+/// can never overwrite a newer value.
+public struct Version: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Hybrid logical clock reading.
+    public let timestamp: UInt64
+    /// Tie-break: low 64 bits of the writing owner's identifier.
+    public let writer: UInt64
+
+    /// A version.
+    public init(timestamp: UInt64, writer: UInt64) {
+        self.timestamp = timestamp
+        self.writer = writer
+    }
+
+    /// Older than every real version.
+    public static let zero = Version(timestamp: 0, writer: 0)
+
+    /// Orders the values.
+    public static func < (lhs: Version, rhs: Version) -> Bool {
+        (lhs.timestamp, lhs.writer) < (rhs.timestamp, rhs.writer)
+    }
+
+    /// A readable description.
+    public var description: String { "\(timestamp >> 16).\(timestamp & 0xFFFF)@\(String(writer, radix: 16))" }
+}
+
+/// A hybrid logical clock (Kulkarni et al., 2014): never goes backwards, stays close to wall
+/// time, and moves past every timestamp it has seen, so a write after a read is newer.
+struct HybridClock {
+    private(set) var last: UInt64 = 0
+
+    /// How far ahead of local wall time an observed timestamp may be before it is ignored: a
+    /// node with a clock far in the future must not drag every clock (and every tombstone's
+    /// age) with it.
+    static let maximumDriftMilliseconds: Int64 = 60_000
+
+    /// A timestamp newer than every earlier one and than `wallMilliseconds`.
+    mutating func next(wallMilliseconds: Int64) -> UInt64 {
+        let physical = UInt64(max(wallMilliseconds, 0)) << 16
+        last = max(physical, last == .max ? last : last + 1)
+        return last
+    }
+
+    /// Moves past a timestamp seen from elsewhere, unless it is implausibly far ahead.
+    mutating func observe(_ timestamp: UInt64, wallMilliseconds: Int64) {
+        let limit = wallMilliseconds.addingReportingOverflow(Self.maximumDriftMilliseconds)
+        let horizon: UInt64 = limit.overflow || limit.partialValue >= 1 << 48 ? .max : UInt64(max(limit.partialValue, 0)) << 16
+        guard timestamp <= horizon else { return }
+        last = max(last, timestamp)
+    }
+}
