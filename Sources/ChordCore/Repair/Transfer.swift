@@ -53,12 +53,12 @@ struct RepairBudget {
 
     /// Spends `bytes` if the bucket holds them; otherwise returns when it will.
     mutating func spend(_ bytes: Int, now: Instant) -> Instant? {
-        if let last { tokens = min(rate, tokens + rate * Double(now - last) / 1e9) }
+        if let last { tokens = min(rate, tokens + rate * Double(now - last) / Double(Nanos.seconds(1))) }
         last = now
         if tokens >= Double(bytes) || tokens >= rate {
             tokens -= Double(bytes)
             return nil
         }
-        return now + Int64((Double(bytes) - tokens) / rate * 1e9) + 1
+        return now + Int64((Double(bytes) - tokens) / rate * Double(Nanos.seconds(1))) + 1
     }
 }

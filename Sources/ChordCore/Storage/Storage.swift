@@ -64,7 +64,7 @@ final class Storage {
 
     /// Collects tombstones older than their lifetime: by then every replica has long had them.
     func collectTombstones() {
-        let horizon = UInt64(max(wallMilliseconds - config.tombstoneLifetime / 1_000_000, 0)) << 16
+        let horizon = HybridClock.physical(wallMilliseconds: wallMilliseconds - config.tombstoneLifetime / Nanos.milliseconds(1))
         for id in store.tombstones(olderThan: horizon) { store.delete(id) }
     }
 
@@ -76,8 +76,8 @@ final class Storage {
 
     // MARK: Versions
 
-    /// Wall-clock milliseconds for version timestamps.
-    private var wallMilliseconds: Int64 { (context.now.nanoseconds &+ config.wallClockOffset) / 1_000_000 }
+    /// Wall-clock milliseconds since 1970, for version timestamps.
+    private var wallMilliseconds: Int64 { (context.now.nanoseconds &+ config.wallClockOffset) / Nanos.milliseconds(1) }
 
     /// A fresh version for a write accepted now, newer than `existing` (the key's current
     /// version here) even if that came from a clock too far ahead for the node's own clock to

@@ -31,25 +31,34 @@ public struct Version: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// A hybrid logical clock (Kulkarni et al., 2014): never goes backwards, stays close to wall
 /// time, and moves past every timestamp it has seen, so a write after a read is newer.
+///
+/// A timestamp is wall-clock milliseconds since 1970 in its top 48 bits and a counter in the
+/// low 16 (the version format of docs/PROTOCOL.md), so the clock reads wall time in
+/// milliseconds; durations, as everywhere in the core, are nanoseconds.
 struct HybridClock {
     private(set) var last: UInt64 = 0
 
     /// How far ahead of local wall time an observed timestamp may be before it is ignored: a
     /// node with a clock far in the future must not drag every clock (and every tombstone's
     /// age) with it.
-    static let maximumDriftMilliseconds: Int64 = 60_000
+    static let maximumDrift = Nanos.seconds(60)
+
+    /// The physical part of a timestamp: the wall time's milliseconds, shifted past the
+    /// counter (times before 1970 count as 0).
+    static func physical(wallMilliseconds: Int64) -> UInt64 {
+        UInt64(max(wallMilliseconds, 0)) << 16
+    }
 
     /// A timestamp newer than every earlier one and than `wallMilliseconds`.
     mutating func next(wallMilliseconds: Int64) -> UInt64 {
-        let physical = UInt64(max(wallMilliseconds, 0)) << 16
-        last = max(physical, last == .max ? last : last + 1)
+        last = max(Self.physical(wallMilliseconds: wallMilliseconds), last == .max ? last : last + 1)
         return last
     }
 
     /// Moves past a timestamp seen from elsewhere, unless it is implausibly far ahead.
     mutating func observe(_ timestamp: UInt64, wallMilliseconds: Int64) {
-        let limit = wallMilliseconds.addingReportingOverflow(Self.maximumDriftMilliseconds)
-        let horizon: UInt64 = limit.overflow || limit.partialValue >= 1 << 48 ? .max : UInt64(max(limit.partialValue, 0)) << 16
+        let limit = wallMilliseconds.addingReportingOverflow(Self.maximumDrift / Nanos.milliseconds(1))
+        let horizon: UInt64 = limit.overflow || limit.partialValue >= 1 << 48 ? .max : Self.physical(wallMilliseconds: limit.partialValue)
         guard timestamp <= horizon else { return }
         last = max(last, timestamp)
     }
