@@ -6,6 +6,12 @@ public enum MonotonicClock {
     public static func now() -> Instant {
         Instant(nanoseconds: Syscalls.monotonicNanoseconds())
     }
+
+    /// Blocks the calling thread for `nanoseconds` (a pause after a failure; never a way to
+    /// wait for something to happen).
+    package static func sleep(nanoseconds: Int64) {
+        Syscalls.sleep(nanoseconds: nanoseconds)
+    }
 }
 
 /// The wall clock: Unix time, which may jump; for timestamps only.

@@ -1,5 +1,4 @@
 import ChordCore
-import Glibc
 
 /// A non-blocking UDP socket bound to one IPv4 or IPv6 endpoint. Closed when released.
 ///
@@ -47,10 +46,10 @@ public final class UDPSocket {
     /// fails with EAFNOSUPPORT without a system call.
     public func send(_ bytes: UnsafeRawBufferPointer, to destination: NodeAddress) throws(SystemError) {
         guard destination.family == localAddress.family else {
-            throw SystemError(call: "sendto", errno: EAFNOSUPPORT)
+            throw .addressFamilyNotSupported(call: "sendto")
         }
         let sent = try Syscalls.send(descriptor, bytes, to: SocketAddress(destination)).get()
-        if sent != bytes.count { throw SystemError(call: "sendto (short)", errno: EMSGSIZE) }
+        if sent != bytes.count { throw .messageTooLong(call: "sendto (short)") }
     }
 
     /// Sends `bytes` as one datagram to `destination`.
@@ -76,7 +75,7 @@ public final class UDPSocket {
             return nil
         }
         guard let source = SocketAddress(storage: storage, length: storageLength) else {
-            throw SystemError(call: "recvfrom (source address)", errno: EAFNOSUPPORT)
+            throw .addressFamilyNotSupported(call: "recvfrom (source address)")
         }
         return (length, source.nodeAddress)
     }

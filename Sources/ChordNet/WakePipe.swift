@@ -27,7 +27,7 @@ final class WakePipe: Sendable {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Syscalls.readAvailable(readDescriptor, into: $0) }
+            let count = buffer.withUnsafeMutableBytes { (try? Syscalls.read(readDescriptor, into: $0).get()) ?? 0 }
             if count == 0 { return result }
             result += buffer[0..<count]
         }
