@@ -144,21 +144,21 @@ public final class NodeRunner {
 
     deinit {
         // The signal handler writes to this runner's wake pipe: it must not outlive it.
-        if signalsInstalled { Syscalls.stopForwardingTerminationSignals() }
+        if signalsInstalled { TerminationSignals.stopForwarding() }
     }
 
     func stop(_ reason: StopReason) {
         guard isServing else { return }
         state = .stopped(reason)
         if signalsInstalled {
-            Syscalls.stopForwardingTerminationSignals()
+            TerminationSignals.stopForwarding()
             signalsInstalled = false
         }
         logger.info("stopped: \(reason)")
     }
 
     private func installSignals() {
-        switch Syscalls.forwardTerminationSignals(to: wakePipe.writeDescriptor) {
+        switch TerminationSignals.forward(to: wakePipe, ignoringBrokenPipes: true) {
         case .success: signalsInstalled = true
         case .failure(let error): logger.warning("cannot handle SIGTERM/SIGINT: \(error)")
         }

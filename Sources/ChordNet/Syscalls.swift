@@ -6,8 +6,8 @@ import Synchronization
 /// polling, pipes and plain reads and writes, clocks, sleeping, signals, threads and process
 /// exit. Each wrapper is thin: it makes the call and turns a failure into a `SystemError`
 /// carrying `errno`. Everything above, in this module and in the others, works with the Swift
-/// types built on these (`UDPSocket`, `FileDescriptor`, `StandardOutput`, `DetachedThread`,
-/// `CurrentProcess`, `ProcessSignal`, the clocks). `errno` values are
+/// types built on these (`UDPSocket`, `FileDescriptor`, `StandardOutput`, `TerminationSignals`,
+/// `DetachedThread`, `CurrentProcess`, `ProcessSignal`, the clocks). `errno` values are
 /// named here too, so no other file needs the C library's constants (`SocketAddress` needs
 /// its socket address structures, and calls nothing).
 enum Syscalls {
@@ -239,13 +239,13 @@ enum Syscalls {
     // MARK: Signals
 
     /// Makes SIGTERM and SIGINT write their number, as one byte, to `descriptor` (a
-    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE. Unblocks both
-    /// in the calling thread: a blocked signal mask is inherited across exec (a process
-    /// started from a Dispatch or Swift concurrency thread has SIGTERM blocked), and a
-    /// blocked SIGTERM would never reach the handler.
-    static func forwardTerminationSignals(to descriptor: Int32) -> Result<Void, SystemError> {
+    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE when
+    /// `ignoringBrokenPipes`. Unblocks both in the calling thread: a blocked signal mask is
+    /// inherited across exec (a process started from a Dispatch or Swift concurrency thread
+    /// has SIGTERM blocked), and a blocked SIGTERM would never reach the handler.
+    static func forwardTerminationSignals(to descriptor: Int32, ignoringBrokenPipes: Bool) -> Result<Void, SystemError> {
         signalPipeDescriptor.store(descriptor, ordering: .sequentiallyConsistent)
-        _ = signal(SIGPIPE, SIG_IGN)
+        if ignoringBrokenPipes { _ = signal(SIGPIPE, SIG_IGN) }
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
         for number in [SIGTERM, SIGINT] {
@@ -314,7 +314,7 @@ private final class ThreadBody: Sendable {
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
-/// Where the signal handler writes; -1 when no runner listens.
+/// Where the signal handler writes; -1 when nobody listens.
 private let signalPipeDescriptor = Atomic<Int32>(-1)
 
 /// The signal handler: async-signal-safe (an atomic load and one `write`).

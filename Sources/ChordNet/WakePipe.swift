@@ -22,6 +22,11 @@ final class WakePipe: Sendable {
         withUnsafeBytes(of: &byte) { _ = Syscalls.writeAll(writeDescriptor, $0) }
     }
 
+    /// Waits, without a time limit, until a byte is waiting (false after an interrupted wait).
+    func waitUntilPosted() throws(SystemError) -> Bool {
+        try Syscalls.waitReadable(readDescriptor, timeoutMilliseconds: -1).get()
+    }
+
     /// Reads every waiting byte.
     func drain() -> [UInt8] {
         var result: [UInt8] = []
