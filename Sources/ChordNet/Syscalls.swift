@@ -143,16 +143,21 @@ enum Syscalls {
         return .success(entry.revents & readableEvents != 0)
     }
 
-    /// Waits until one of `descriptors` is readable or `timeoutMilliseconds` pass (-1: no
-    /// limit). Returns which are readable (all false on a timeout or an interrupted wait).
-    static func waitReadable(_ descriptors: [Int32], timeoutMilliseconds: Int32) -> Result<[Bool], SystemError> {
-        var entries = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let result = poll(&entries, nfds_t(entries.count), timeoutMilliseconds)
+    /// Waits until `first` or `second` is readable or `timeoutMilliseconds` pass (-1: no
+    /// limit). Returns which are readable (both false on a timeout or an interrupted wait).
+    /// Allocates nothing: the node's loop waits on its socket and wake pipe with it.
+    static func waitReadable(_ first: Int32, _ second: Int32, timeoutMilliseconds: Int32)
+        -> Result<(first: Bool, second: Bool), SystemError> {
+        var entries = (pollfd(fd: first, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: second, events: Int16(POLLIN), revents: 0))
+        let result = withUnsafeMutableBytes(of: &entries) { raw in
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeoutMilliseconds)
+        }
         if result < 0 {
-            if errno == EINTR { return .success(Array(repeating: false, count: descriptors.count)) }
+            if errno == EINTR { return .success((false, false)) }
             return .failure(failure("poll"))
         }
-        return .success(entries.map { $0.revents & readableEvents != 0 })
+        return .success((entries.0.revents & readableEvents != 0, entries.1.revents & readableEvents != 0))
     }
 
     // MARK: Pipes and plain I/O

@@ -4,7 +4,7 @@ import ChordCore
 ///
 /// IPv6 sockets are IPv6-only (no IPv4-mapped traffic), so every source address has the
 /// socket's family. Not thread-safe: one owner.
-public final class UDPSocket {
+public final class UDPSocket: DatagramSocket {
     /// Socket tunables.
     public struct Options: Sendable {
         /// Requested kernel receive buffer (the kernel may clamp it to its limit).
@@ -64,6 +64,14 @@ public final class UDPSocket {
     /// whether one is (an error waiting also counts: the next `receive` reports it).
     public func waitUntilReadable(timeoutMilliseconds: Int32) throws(SystemError) -> Bool {
         try Syscalls.waitReadable(descriptor, timeoutMilliseconds: timeoutMilliseconds).get()
+    }
+
+    /// Waits until a datagram is waiting, `wake` has a byte, or `timeoutMilliseconds` pass
+    /// (-1: no limit), in one `poll` of both descriptors; allocates nothing.
+    public func waitUntilReadable(orWoken wake: WakePipe, timeoutMilliseconds: Int32)
+        throws(SystemError) -> SocketReadiness {
+        let ready = try Syscalls.waitReadable(descriptor, wake.readDescriptor, timeoutMilliseconds: timeoutMilliseconds).get()
+        return SocketReadiness(datagramWaiting: ready.first, woken: ready.second)
     }
 
     /// Receives one waiting datagram into `buffer`: its length and source, or nil when none

@@ -1,6 +1,7 @@
 /// A non-blocking pipe that wakes a waiting runner: other threads and the signal handler
-/// write one byte to it, the runner waits on its read end. Closed when released.
-final class WakePipe: Sendable {
+/// write one byte to it, the runner waits on its read end (together with its socket, see
+/// `DatagramSocket.waitUntilReadable(orWoken:timeoutMilliseconds:)`). Closed when released.
+public final class WakePipe: Sendable {
     /// The end the runner waits on.
     let readDescriptor: Int32
     /// The end writers write to.
@@ -14,6 +15,12 @@ final class WakePipe: Sendable {
     deinit {
         Syscalls.close(readDescriptor)
         Syscalls.close(writeDescriptor)
+    }
+
+    /// Whether a byte is waiting, without waiting: for sockets that cannot wait on the pipe
+    /// together with their own traffic (test doubles).
+    public var isPosted: Bool {
+        (try? Syscalls.waitReadable(readDescriptor, timeoutMilliseconds: 0).get()) ?? false
     }
 
     /// Writes `byte`; safe from any thread. A full pipe drops it (the runner is awake anyway).

@@ -22,7 +22,7 @@ options.handleTerminationSignals = true
 var generator = SystemRandomNumberGenerator()
 let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanoseconds)
 
-let runner: NodeRunner
+let runner: SystemNodeRunner
 do {
     runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed, codec: WireCodecAdapter(),
                             logger: logger, options: options)
