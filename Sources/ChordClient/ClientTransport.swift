@@ -1,7 +1,6 @@
 import ChordCore
 import ChordNet
 import ChordWire
-import Glibc
 import Synchronization
 
 /// The client's one UDP socket and the requests in flight on it.
@@ -106,10 +105,7 @@ final class ClientTransport: Sendable {
             try socket.socket.send(datagram, to: destination)
             return nil
         } catch {
-            switch error.errno {
-            case EAGAIN, EWOULDBLOCK, ENOBUFS, ENOMEM, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH: return nil
-            default: return error
-            }
+            return error.isTransientSendFailure ? nil : error
         }
     }
 
@@ -142,7 +138,7 @@ final class ClientTransport: Sendable {
                 readable = try socket.socket.waitUntilReadable(timeoutMilliseconds: Int32(wait))
             } catch {
                 // A failing poll would otherwise spin this thread; pause for one poll interval.
-                usleep(UInt32(Self.pollIntervalMilliseconds * 1000))
+                MonotonicClock.sleep(nanoseconds: Self.pollIntervalMilliseconds * 1_000_000)
                 continue
             }
             guard readable else { continue }

@@ -3,7 +3,7 @@ import ChordCore
 extension NodeRunner {
     /// Feeds one input to the core at the current instant and carries out its effects.
     func handle(_ input: Input) {
-        node.handle(input, now: MonotonicClock.now(), into: &effects)
+        node.handle(input, now: clock.now(), into: &effects)
         for effect in effects { perform(effect) }
         effects.removeAll(keepingCapacity: true)
     }
@@ -35,10 +35,13 @@ extension NodeRunner {
             logger.warning("dropped a \(sendBuffer.count)-byte datagram to \(destination) (limit \(codec.maximumDatagramBytes))")
             return
         }
-        do {
-            try socket.send(sendBuffer, to: destination)
+        let sent = sendBuffer.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) in try socket.send(bytes, to: destination) }
+        }
+        switch sent {
+        case .success:
             traffic.datagramsSent += 1
-        } catch {
+        case .failure(let error):
             traffic.sendErrors += 1
             logger.debug("send to \(destination) failed: \(error)")
         }
@@ -51,7 +54,9 @@ extension NodeRunner {
             guard isServing else { return }
             let received: (count: Int, source: NodeAddress)?
             do {
-                received = try socket.receive(into: &receiveBuffer)
+                received = try receiveBuffer.withUnsafeMutableBytes { raw in
+                    Result { () throws(SystemError) in try socket.receive(into: raw) }
+                }.get()
             } catch {
                 traffic.receiveErrors += 1
                 logger.debug("receive failed: \(error)")

@@ -1,12 +1,18 @@
 import ChordCore
 
-/// Runs one `ChordNode` on one UDP socket: the thin shell around the pure core.
+/// Runs one `ChordNode` on one datagram socket: the thin shell around the pure core.
 ///
 /// A single-threaded loop waits on the socket and a wake pipe (signals, leave requests) for
 /// as long as the node's armed timer allows, reads a bounded batch of datagrams, feeds the
 /// core, and carries out its effects (sends, timer, logs). No protocol logic lives here.
 /// Not thread-safe: one thread owns it; other threads use `control`.
-public final class NodeRunner {
+///
+/// The socket and the clock are parameters: `SystemNodeRunner` (a `UDPSocket` and the
+/// system's clocks, made by `init(listen:...)`) is what chord-node runs; a test passes a fake
+/// socket and a clock it moves by hand, and drives the same loop in virtual time. Both are
+/// generic parameters, not existentials: nothing is boxed or allocated per call; at most a
+/// socket operation or clock reading costs one witness-table call next to its system call.
+public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     /// The core being run.
     let node: ChordNode
     /// Thread-safe status and leave requests.
@@ -14,7 +20,8 @@ public final class NodeRunner {
     /// Socket traffic so far.
     public internal(set) var traffic = TrafficCounters()
 
-    let socket: UDPSocket
+    let socket: Socket
+    let clock: Clock
     let wakePipe: WakePipe
     let codec: any DatagramCodec
     let logger: Logger
@@ -27,16 +34,18 @@ public final class NodeRunner {
     var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
     var signalsInstalled = false
 
-    /// Binds a socket to `listen` and creates the node. With port 0 the node advertises the
-    /// port the kernel chose; otherwise exactly `listen`. The configuration's wall-clock
-    /// offset is set here from the system clocks.
-    public init(listen: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64, codec: any DatagramCodec,
-                logger: Logger, options: RunnerOptions = RunnerOptions()) throws(SystemError) {
-        socket = try UDPSocket(binding: listen, options: options.socket)
+    /// Runs a new node on `socket`, reading time from `clock`. The node advertises
+    /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock
+    /// offset is set here from the clock. (`options.socket` is not used: the socket exists.)
+    public init(socket: Socket, clock: Clock, advertising: NodeAddress? = nil, config: NodeConfig = NodeConfig(),
+                seed: UInt64, codec: any DatagramCodec, logger: Logger,
+                options: RunnerOptions = RunnerOptions()) throws(SystemError) {
+        self.socket = socket
+        self.clock = clock
         wakePipe = try WakePipe()
         var config = config
-        config.wallClockOffset = WallClock.offsetFromMonotonic()
-        node = ChordNode(address: listen.port == 0 ? socket.localAddress : listen, config: config, seed: seed)
+        config.wallClockOffset = clock.offsetFromMonotonic()
+        node = ChordNode(address: advertising ?? socket.localAddress, config: config, seed: seed)
         self.codec = codec
         self.logger = logger
         self.options = options
@@ -80,17 +89,17 @@ public final class NodeRunner {
         if state == .created { start(bootstrap: nil) }
         if case .stopped(let reason) = state { return reason }
         fireTimerIfDue()
-        switch Syscalls.waitReadable([socket.descriptor, wakePipe.readDescriptor],
-                                     timeoutMilliseconds: waitMilliseconds(maximumWait: maximumWait)) {
-        case .failure(let error):
+        do {
+            let ready = try socket.waitUntilReadable(orWoken: wakePipe,
+                                                     timeoutMilliseconds: waitMilliseconds(maximumWait: maximumWait))
+            if ready.woken { handleWakeBytes(wakePipe.drain()) }
+            if ready.datagramWaiting { receiveBatch() }
+        } catch {
             logger.error("waiting failed: \(error)")
             stop(.failed(error))
-        case .success(let ready):
-            if ready[1] { handleWakeBytes(wakePipe.drain()) }
-            if ready[0] { receiveBatch() }
         }
         fireTimerIfDue()
-        if case .leaving = state, let deadline = leaveDeadline, MonotonicClock.now() >= deadline {
+        if case .leaving = state, let deadline = leaveDeadline, clock.now() >= deadline {
             logger.warning("leave did not finish within \(Double(options.leaveTimeout) / 1e9) s; stopping anyway")
             stop(.leaveTimedOut)
         }
@@ -102,18 +111,17 @@ public final class NodeRunner {
     /// Milliseconds to wait: until the armed timer or leave deadline (rounded up, so the wait
     /// never ends early), -1 for no limit.
     private func waitMilliseconds(maximumWait: Int64?) -> Int32 {
-        let now = MonotonicClock.now()
+        let now = clock.now()
         var wait = maximumWait
-        for deadline in [armedTimer, leaveDeadline].compactMap({ $0 }) {
-            wait = min(wait ?? .max, max(0, deadline - now))
-        }
+        if let armedTimer { wait = min(wait ?? .max, max(0, armedTimer - now)) }
+        if let leaveDeadline { wait = min(wait ?? .max, max(0, leaveDeadline - now)) }
         guard let wait else { return -1 }
         let milliseconds = wait / 1_000_000 + (wait % 1_000_000 == 0 ? 0 : 1)
         return Int32(clamping: milliseconds)
     }
 
     private func fireTimerIfDue() {
-        guard let timer = armedTimer, isServing, MonotonicClock.now() >= timer else { return }
+        guard let timer = armedTimer, isServing, clock.now() >= timer else { return }
         armedTimer = nil
         handle(.timer)
     }
@@ -125,7 +133,7 @@ public final class NodeRunner {
             case .created, .running:
                 logger.info("\(cause): leaving the ring")
                 state = .leaving
-                leaveDeadline = MonotonicClock.now() + options.leaveTimeout
+                leaveDeadline = clock.now() + options.leaveTimeout
                 handle(.leave)
             case .leaving:
                 logger.warning("\(cause) during the leave: stopping at once")
@@ -144,21 +152,21 @@ public final class NodeRunner {
 
     deinit {
         // The signal handler writes to this runner's wake pipe: it must not outlive it.
-        if signalsInstalled { Syscalls.stopForwardingTerminationSignals() }
+        if signalsInstalled { TerminationSignals.stopForwarding() }
     }
 
     func stop(_ reason: StopReason) {
         guard isServing else { return }
         state = .stopped(reason)
         if signalsInstalled {
-            Syscalls.stopForwardingTerminationSignals()
+            TerminationSignals.stopForwarding()
             signalsInstalled = false
         }
         logger.info("stopped: \(reason)")
     }
 
     private func installSignals() {
-        switch Syscalls.forwardTerminationSignals(to: wakePipe.writeDescriptor) {
+        switch TerminationSignals.forward(to: wakePipe, ignoringBrokenPipes: true) {
         case .success: signalsInstalled = true
         case .failure(let error): logger.warning("cannot handle SIGTERM/SIGINT: \(error)")
         }
@@ -167,5 +175,21 @@ public final class NodeRunner {
     private func publish() {
         control.publish(RunnerStatus(state: state, me: node.me, phase: node.phase, predecessor: node.predecessor,
                                      successors: node.successors, traffic: traffic, node: node.counters))
+    }
+}
+
+/// The runner chord-node runs: a `UDPSocket` and the system's clocks.
+public typealias SystemNodeRunner = NodeRunner<UDPSocket, SystemClock>
+
+extension NodeRunner where Socket == UDPSocket, Clock == SystemClock {
+    /// Binds a socket to `listen` and creates the node. With port 0 the node advertises the
+    /// port the kernel chose; otherwise exactly `listen`. The configuration's wall-clock
+    /// offset is set here from the system clocks.
+    public convenience init(listen: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64,
+                            codec: any DatagramCodec, logger: Logger,
+                            options: RunnerOptions = RunnerOptions()) throws(SystemError) {
+        let socket = try UDPSocket(binding: listen, options: options.socket)
+        try self.init(socket: socket, clock: SystemClock(), advertising: listen.port == 0 ? socket.localAddress : listen,
+                      config: config, seed: seed, codec: codec, logger: logger, options: options)
     }
 }

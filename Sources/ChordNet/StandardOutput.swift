@@ -6,7 +6,7 @@ public enum StandardOutput {
     public static func write(_ text: String, toError: Bool = false) {
         var text = text
         text.withUTF8 { bytes in
-            _ = Syscalls.writeAll(toError ? 2 : 1, UnsafeRawBufferPointer(bytes))
+            _ = (toError ? FileDescriptor.standardError : .standardOutput).writeAll(UnsafeRawBufferPointer(bytes))
         }
     }
 }

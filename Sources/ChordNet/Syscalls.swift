@@ -2,9 +2,14 @@ import ChordCore
 import Glibc
 import Synchronization
 
-/// The only place that calls (Linux) the C library's socket, clock, signal and file-descriptor
-/// functions. Each wrapper is thin: it makes the call and turns a failure into a
-/// `SystemError` carrying `errno`. Everything above works with Swift types.
+/// The only place in the project's sources that calls (Linux) C library functions: sockets,
+/// polling, pipes and plain reads and writes, clocks, sleeping, signals, threads and process
+/// exit. Each wrapper is thin: it makes the call and turns a failure into a `SystemError`
+/// carrying `errno`. Everything above, in this module and in the others, works with the Swift
+/// types built on these (`UDPSocket`, `FileDescriptor`, `StandardOutput`, `TerminationSignals`,
+/// `DetachedThread`, `CurrentProcess`, `ProcessSignal`, the clocks). `errno` values are
+/// named here too, so no other file needs the C library's constants (`SocketAddress` needs
+/// its socket address structures, and calls nothing).
 enum Syscalls {
     // MARK: Errors
 
@@ -76,7 +81,7 @@ enum Syscalls {
         }
         guard result == 0 else { return .failure(failure("getsockname")) }
         guard let address = SocketAddress(storage: storage, length: Int(length)) else {
-            return .failure(SystemError(call: "getsockname", errno: EAFNOSUPPORT))
+            return .failure(.addressFamilyNotSupported(call: "getsockname"))
         }
         return .success(address)
     }
@@ -122,19 +127,8 @@ enum Syscalls {
 
     // MARK: Waiting
 
-    /// Waits until one of `descriptors` is readable or `timeoutMilliseconds` pass (-1: no
-    /// limit). Returns which are readable (all false on a timeout or an interrupted wait).
-    static func waitReadable(_ descriptors: [Int32], timeoutMilliseconds: Int32) -> Result<[Bool], SystemError> {
-        var entries = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let result = poll(&entries, nfds_t(entries.count), timeoutMilliseconds)
-        if result < 0 {
-            if errno == EINTR { return .success(Array(repeating: false, count: descriptors.count)) }
-            return .failure(failure("poll"))
-        }
-        // Errors and hang-ups count as readable: the read reports them.
-        let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
-        return .success(entries.map { $0.revents & ready != 0 })
-    }
+    /// What `poll` reports as readable: data, and errors and hang-ups (the read reports them).
+    private static let readableEvents = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
 
     /// Waits until `descriptor` is readable or `timeoutMilliseconds` pass (-1: no limit).
     /// Returns whether it is readable (false on a timeout or an interrupted wait). Allocates
@@ -146,31 +140,50 @@ enum Syscalls {
             if errno == EINTR { return .success(false) }
             return .failure(failure("poll"))
         }
-        // Errors and hang-ups count as readable: the read reports them.
-        return .success(entry.revents & (Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)) != 0)
+        return .success(entry.revents & readableEvents != 0)
+    }
+
+    /// Waits until `first` or `second` is readable or `timeoutMilliseconds` pass (-1: no
+    /// limit). Returns which are readable (both false on a timeout or an interrupted wait).
+    /// Allocates nothing: the node's loop waits on its socket and wake pipe with it.
+    static func waitReadable(_ first: Int32, _ second: Int32, timeoutMilliseconds: Int32)
+        -> Result<(first: Bool, second: Bool), SystemError> {
+        var entries = (pollfd(fd: first, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: second, events: Int16(POLLIN), revents: 0))
+        let result = withUnsafeMutableBytes(of: &entries) { raw in
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeoutMilliseconds)
+        }
+        if result < 0 {
+            if errno == EINTR { return .success((false, false)) }
+            return .failure(failure("poll"))
+        }
+        return .success((entries.0.revents & readableEvents != 0, entries.1.revents & readableEvents != 0))
     }
 
     // MARK: Pipes and plain I/O
 
     /// A non-blocking, close-on-exec pipe: (read end, write end).
     static func makePipe() -> Result<(read: Int32, write: Int32), SystemError> {
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { return .failure(failure("pipe")) }
-        for end in ends {
+        var ends: (Int32, Int32) = (0, 0)
+        let result = withUnsafeMutableBytes(of: &ends) { raw in
+            pipe(raw.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        guard result == 0 else { return .failure(failure("pipe")) }
+        for end in [ends.0, ends.1] {
             let configured = setNonBlocking(end).flatMap { () -> Result<Void, SystemError> in
                 fcntl(end, F_SETFD, FD_CLOEXEC) == 0 ? .success(()) : .failure(failure("fcntl(F_SETFD)"))
             }
             if case .failure(let error) = configured {
-                close(ends[0])
-                close(ends[1])
+                close(ends.0)
+                close(ends.1)
                 return .failure(error)
             }
         }
-        return .success((ends[0], ends[1]))
+        return .success((ends.0, ends.1))
     }
 
-    /// Writes all of `bytes` to a descriptor, retrying short writes; false when it failed
-    /// (including a full non-blocking pipe).
+    /// Writes all of `bytes` to a descriptor, retrying short and interrupted writes; false
+    /// when it failed (including a full non-blocking pipe).
     @discardableResult
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
@@ -183,17 +196,23 @@ enum Syscalls {
         return true
     }
 
-    /// Reads what is available from a non-blocking descriptor into `buffer`: the count read,
-    /// 0 at end of file or when nothing is waiting.
-    static func readAvailable(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    /// Reads what is available (at most `buffer.count` bytes) from a descriptor, retrying
+    /// an interrupted read: the count read, 0 at end of file.
+    static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, SystemError> {
         while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            return max(0, count)
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return .success(count) }
+            if errno == EINTR { continue }
+            return .failure(failure("read"))
         }
     }
 
-    // MARK: Clocks
+    /// Whether a descriptor is a terminal.
+    static func isTerminal(_ descriptor: Int32) -> Bool {
+        isatty(descriptor) == 1
+    }
+
+    // MARK: Clocks and sleeping
 
     /// Nanoseconds on the monotonic clock.
     static func monotonicNanoseconds() -> Int64 {
@@ -212,16 +231,26 @@ enum Syscalls {
         return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 
+    /// Blocks the calling thread for `nanoseconds` (resuming after interruptions).
+    static func sleep(nanoseconds: Int64) {
+        let nanoseconds = max(0, nanoseconds)
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
+            request = remaining
+        }
+    }
+
     // MARK: Signals
 
     /// Makes SIGTERM and SIGINT write their number, as one byte, to `descriptor` (a
-    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE. Unblocks both
-    /// in the calling thread: a blocked signal mask is inherited across exec (a process
-    /// started from a Dispatch or Swift concurrency thread has SIGTERM blocked), and a
-    /// blocked SIGTERM would never reach the handler.
-    static func forwardTerminationSignals(to descriptor: Int32) -> Result<Void, SystemError> {
+    /// non-blocking pipe) instead of killing the process; also ignores SIGPIPE when
+    /// `ignoringBrokenPipes`. Unblocks both in the calling thread: a blocked signal mask is
+    /// inherited across exec (a process started from a Dispatch or Swift concurrency thread
+    /// has SIGTERM blocked), and a blocked SIGTERM would never reach the handler.
+    static func forwardTerminationSignals(to descriptor: Int32, ignoringBrokenPipes: Bool) -> Result<Void, SystemError> {
         signalPipeDescriptor.store(descriptor, ordering: .sequentiallyConsistent)
-        _ = signal(SIGPIPE, SIG_IGN)
+        if ignoringBrokenPipes { _ = signal(SIGPIPE, SIG_IGN) }
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
         for number in [SIGTERM, SIGINT] {
@@ -243,9 +272,54 @@ enum Syscalls {
         _ = signal(SIGINT, SIG_DFL)
         signalPipeDescriptor.store(-1, ordering: .sequentiallyConsistent)
     }
+
+    /// Sends `signal` to the process `pid`.
+    static func send(_ signal: ProcessSignal, to pid: Int32) -> Result<Void, SystemError> {
+        let number: Int32
+        switch signal {
+        case .terminate: number = SIGTERM
+        case .kill: number = SIGKILL
+        }
+        return kill(pid, number) == 0 ? .success(()) : .failure(failure("kill"))
+    }
+
+    // MARK: Threads and the process
+
+    /// Starts `body` on a new detached POSIX thread.
+    static func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Result<Void, SystemError> {
+        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard result == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            return .failure(SystemError(call: "pthread_create", errno: result))
+        }
+        pthread_detach(thread)
+        return .success(())
+    }
+
+    /// Flushes the C library's buffered output streams (what `print` wrote).
+    static func flushBufferedOutput() {
+        fflush(nil)
+    }
+
+    /// Ends the process with `status` (buffered output is flushed).
+    static func exit(_ status: Int32) -> Never {
+        Glibc.exit(status)
+    }
 }
 
-/// Where the signal handler writes; -1 when no runner listens.
+/// Carries a thread's closure to the new thread.
+private final class ThreadBody: Sendable {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}
+
+/// Where the signal handler writes; -1 when nobody listens.
 private let signalPipeDescriptor = Atomic<Int32>(-1)
 
 /// The signal handler: async-signal-safe (an atomic load and one `write`).
@@ -256,4 +330,27 @@ private func forwardSignal(_ number: Int32) {
     var byte = UInt8(truncatingIfNeeded: number)
     _ = write(descriptor, &byte, 1)
     errno = savedErrno
+}
+
+// MARK: errno values
+
+extension SystemError {
+    /// A failure of `call` because the address family is not supported (EAFNOSUPPORT).
+    static func addressFamilyNotSupported(call: String) -> SystemError {
+        SystemError(call: call, errno: EAFNOSUPPORT)
+    }
+
+    /// A failure of `call` because the message was too long (EMSGSIZE).
+    static func messageTooLong(call: String) -> SystemError {
+        SystemError(call: call, errno: EMSGSIZE)
+    }
+
+    /// Whether a failed send is worth retrying later: a full buffer, no memory, or an
+    /// unreachable or refusing destination (ICMP errors reported on a later send).
+    package var isTransientSendFailure: Bool {
+        switch errno {
+        case EAGAIN, EWOULDBLOCK, ENOBUFS, ENOMEM, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH: return true
+        default: return false
+        }
+    }
 }

@@ -1,11 +1,10 @@
 import ChordCore
-import Glibc
 
 /// A non-blocking UDP socket bound to one IPv4 or IPv6 endpoint. Closed when released.
 ///
 /// IPv6 sockets are IPv6-only (no IPv4-mapped traffic), so every source address has the
 /// socket's family. Not thread-safe: one owner.
-public final class UDPSocket {
+public final class UDPSocket: DatagramSocket {
     /// Socket tunables.
     public struct Options: Sendable {
         /// Requested kernel receive buffer (the kernel may clamp it to its limit).
@@ -47,10 +46,10 @@ public final class UDPSocket {
     /// fails with EAFNOSUPPORT without a system call.
     public func send(_ bytes: UnsafeRawBufferPointer, to destination: NodeAddress) throws(SystemError) {
         guard destination.family == localAddress.family else {
-            throw SystemError(call: "sendto", errno: EAFNOSUPPORT)
+            throw .addressFamilyNotSupported(call: "sendto")
         }
         let sent = try Syscalls.send(descriptor, bytes, to: SocketAddress(destination)).get()
-        if sent != bytes.count { throw SystemError(call: "sendto (short)", errno: EMSGSIZE) }
+        if sent != bytes.count { throw .messageTooLong(call: "sendto (short)") }
     }
 
     /// Sends `bytes` as one datagram to `destination`.
@@ -67,6 +66,14 @@ public final class UDPSocket {
         try Syscalls.waitReadable(descriptor, timeoutMilliseconds: timeoutMilliseconds).get()
     }
 
+    /// Waits until a datagram is waiting, `wake` has a byte, or `timeoutMilliseconds` pass
+    /// (-1: no limit), in one `poll` of both descriptors; allocates nothing.
+    public func waitUntilReadable(orWoken wake: WakePipe, timeoutMilliseconds: Int32)
+        throws(SystemError) -> SocketReadiness {
+        let ready = try Syscalls.waitReadable(descriptor, wake.readDescriptor, timeoutMilliseconds: timeoutMilliseconds).get()
+        return SocketReadiness(datagramWaiting: ready.first, woken: ready.second)
+    }
+
     /// Receives one waiting datagram into `buffer`: its length and source, or nil when none
     /// is waiting. A datagram longer than the buffer is truncated; `count` is then its full
     /// length, larger than the buffer, so the caller can tell.
@@ -76,7 +83,7 @@ public final class UDPSocket {
             return nil
         }
         guard let source = SocketAddress(storage: storage, length: storageLength) else {
-            throw SystemError(call: "recvfrom (source address)", errno: EAFNOSUPPORT)
+            throw .addressFamilyNotSupported(call: "recvfrom (source address)")
         }
         return (length, source.nodeAddress)
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ChordNet
 
 /// Unbuffered standard output and input, for tools that write raw bytes (a stored value)
 /// as well as text: everything goes through `write(2)`, so nothing is reordered.
@@ -10,16 +6,7 @@ extension StandardStreams {
     /// Writes `bytes` to standard output; false when it failed (a closed pipe).
     @discardableResult
     public static func writeOutput(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return false }
-                offset += written
-            }
-            return true
-        }
+        bytes.withUnsafeBytes { FileDescriptor.standardOutput.writeAll($0) }
     }
 
     /// Writes `text` and a newline to standard output.
@@ -34,9 +21,14 @@ extension StandardStreams {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while result.count <= limit {
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { return nil }
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { buffer in
+                    Result { () throws(SystemError) in try FileDescriptor.standardInput.read(into: buffer) }
+                }.get()
+            } catch {
+                return nil
+            }
             if count == 0 { break }
             result += chunk[0..<count]
         }
@@ -44,5 +36,5 @@ extension StandardStreams {
     }
 
     /// Whether standard input is a terminal (an interactive prompt is shown only then).
-    public static var inputIsTerminal: Bool { isatty(0) == 1 }
+    public static var inputIsTerminal: Bool { FileDescriptor.standardInput.isTerminal }
 }

@@ -2,17 +2,13 @@ import ChordCore
 import ChordNet
 import CommandLineSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// chord-node: one Chord DHT node on a UDP socket. See `usage` in Options.swift.
 
 let settings: NodeSettings
 do {
     guard let parsed = try NodeSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
         print(usage.text)
-        exit(0)
+        CurrentProcess.exit(0)
     }
     settings = parsed
 } catch {
@@ -26,13 +22,13 @@ options.handleTerminationSignals = true
 var generator = SystemRandomNumberGenerator()
 let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanoseconds)
 
-let runner: NodeRunner
+let runner: SystemNodeRunner
 do {
     runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed, codec: WireCodecAdapter(),
                             logger: logger, options: options)
 } catch {
     logger.error("cannot listen on \(settings.listen): \(error)")
-    exit(1)
+    CurrentProcess.exit(1)
 }
 
 runner.start(bootstrap: settings.join)
@@ -40,6 +36,6 @@ let reason = runner.run()
 let traffic = runner.traffic
 logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
 switch reason {
-case .leaveCompleted: exit(0)
-case .leaveIncomplete, .leaveTimedOut, .forced, .failed: exit(1)
+case .leaveCompleted: CurrentProcess.exit(0)
+case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(1)
 }

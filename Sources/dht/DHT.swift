@@ -1,10 +1,7 @@
 import ChordClient
 import ChordCore
+import ChordNet
 import CommandLineSupport
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// dht: a command-line client of a Chord DHT. See `Usages.general`.
 @main
@@ -16,7 +13,7 @@ enum DHT {
             case .success(let parsed): invocation = parsed
             case .failure(let help):
                 StandardStreams.printOutput(help.usage.text)
-                exit(0)
+                CurrentProcess.exit(0)
             }
         } catch {
             StandardStreams.exitWithUsageError(error.message, usage: error.usage, program: "dht")
@@ -30,7 +27,7 @@ enum DHT {
         }
         let status = await run(invocation, client: client)
         client.close()
-        exit(status)
+        CurrentProcess.exit(status)
     }
 
     /// Carries out a parsed command; returns the exit status.
@@ -87,6 +84,6 @@ enum DHT {
 
     private static func fail(_ error: ChordClientError) -> Never {
         report(error)
-        exit(error.exitStatus)
+        CurrentProcess.exit(error.exitStatus)
     }
 }

@@ -3,10 +3,6 @@ import ChordCore
 import ChordNet
 import CommandLineSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// dhtlookup: shows the path of a Chord lookup. See `usage` in LookupOptions.swift.
 @main
 enum DHTLookup {
@@ -15,13 +11,13 @@ enum DHTLookup {
         do {
             guard let parsed = try LookupSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
                 StandardStreams.printOutput(usage.text)
-                exit(0)
+                CurrentProcess.exit(0)
             }
             settings = parsed
         } catch {
             StandardStreams.exitWithUsageError(error.message, usage: usage, program: "dhtlookup")
         }
-        exit(await run(settings))
+        CurrentProcess.exit(await run(settings))
     }
 
     /// Runs the lookup and prints it; returns the exit status.

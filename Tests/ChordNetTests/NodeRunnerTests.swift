@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.serialized) struct NodeRunnerTests {
     private func makeRunner(codec: any DatagramCodec, seed: UInt64, listen: NodeAddress = anyLoopbackPort)
-        throws -> NodeRunner {
+        throws -> SystemNodeRunner {
         try NodeRunner(listen: listen, config: fastConfig(), seed: seed, codec: codec, logger: .silent,
                        options: quietRunnerOptions())
     }

@@ -12,7 +12,7 @@ import Testing
             if let (count, source) = try socket.receive(into: &buffer) {
                 return (Array(buffer[0..<min(count, capacity)]), source)
             }
-            _ = Syscalls.waitReadable([socket.descriptor], timeoutMilliseconds: 100)
+            _ = Syscalls.waitReadable(socket.descriptor, timeoutMilliseconds: 100)
         }
         return nil
     }
@@ -54,7 +54,7 @@ import Testing
         let a = try UDPSocket(binding: anyLoopbackPort)
         let b = try UDPSocket(binding: anyLoopbackPort)
         try a.send(Array(repeating: 7, count: 100), to: b.localAddress)
-        _ = Syscalls.waitReadable([b.descriptor], timeoutMilliseconds: 5000)
+        _ = Syscalls.waitReadable(b.descriptor, timeoutMilliseconds: 5000)
         var small = [UInt8](repeating: 0, count: 10)
         let received = try #require(try b.receive(into: &small))
         #expect(received.count == 100)

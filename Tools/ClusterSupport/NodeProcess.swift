@@ -1,9 +1,6 @@
 import ChordCore
+import ChordNet
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One `chord-node` process started by a tool or test: its PID, the address it advertises and
 /// its identifier, read from the line it prints once serving. Stopped by its PID only.
@@ -61,7 +58,7 @@ public final class NodeProcess: @unchecked Sendable {
         } catch {
             throw StartError(message: "cannot start \(binary.path): \(error)")
         }
-        guard let line = readLine(from: output.fileHandleForReading.fileDescriptor, timeout: timeout) else {
+        guard let line = readLine(from: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor), timeout: timeout) else {
             stopAbandoned(process, exited: exited)
             throw StartError(message: "\(binary.lastPathComponent) printed no listening line within \(timeout)")
         }
@@ -79,9 +76,9 @@ public final class NodeProcess: @unchecked Sendable {
     /// ten seconds in all.
     private static func stopAbandoned(_ process: Process, exited: DispatchSemaphore) {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        ProcessSignal.terminate.send(to: process.processIdentifier)
         if exited.wait(timeout: .now() + .seconds(5)) == .success { return }
-        kill(process.processIdentifier, SIGKILL)
+        ProcessSignal.kill.send(to: process.processIdentifier)
         _ = exited.wait(timeout: .now() + .seconds(5))
     }
 
@@ -92,19 +89,19 @@ public final class NodeProcess: @unchecked Sendable {
     @discardableResult
     public func terminate(timeout: Duration = .seconds(15)) -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
-        kill(pid, SIGTERM)
+        ProcessSignal.terminate.send(to: pid)
         return waitForExit(timeout: timeout)
     }
 
     /// Sends SIGTERM without waiting.
     public func signalTermination() {
-        if process.isRunning { kill(pid, SIGTERM) }
+        if process.isRunning { ProcessSignal.terminate.send(to: pid) }
     }
 
     /// Sends SIGKILL (a crash) and reaps the process.
     public func crash() {
         guard process.isRunning else { return }
-        kill(pid, SIGKILL)
+        ProcessSignal.kill.send(to: pid)
         _ = waitForExit(timeout: .seconds(5))
     }
 
@@ -120,17 +117,15 @@ public final class NodeProcess: @unchecked Sendable {
     }
 
     /// Reads one line from `descriptor`, waiting at most `timeout` in total.
-    private static func readLine(from descriptor: Int32, timeout: Duration) -> String? {
+    private static func readLine(from descriptor: FileDescriptor, timeout: Duration) -> String? {
         let deadline = ContinuousClock.now + timeout
         var bytes: [UInt8] = []
         while ContinuousClock.now < deadline {
             let remaining = deadline - ContinuousClock.now
             let milliseconds = Int32(max(1, min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000, 1000)))
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, milliseconds)
-            if ready <= 0 { continue }
+            guard (try? descriptor.waitUntilReadable(timeoutMilliseconds: milliseconds)) == true else { continue }
             var byte: UInt8 = 0
-            let count = read(descriptor, &byte, 1)
+            let count = withUnsafeMutableBytes(of: &byte) { buffer in (try? descriptor.read(into: buffer)) ?? 0 }
             if count <= 0 { return nil }
             if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte)

@@ -78,7 +78,7 @@ A ring of \(nodeCount) nodes is serving. Try, in another terminal:
   .build/release/dht --via \(last)                     (interactive: PUT/GET/REMOVE/EXIT)
 Press Ctrl-C to stop every node.
 """)
-fflush(nil)  // flush every stream: the addresses must show at once, even into a pipe
+StandardStreams.flushBufferedOutput()  // flush every stream: the addresses must show at once, even into a pipe
 
 // Ctrl-C or SIGTERM: every node leaves gracefully (SIGTERM by PID), then chord-ring exits.
 Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
@@ -87,6 +87,6 @@ Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
     for node in cluster.nodes {
         print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
     }
-    fflush(nil)
+    StandardStreams.flushBufferedOutput()
 }
 while true { pause() }  // everything else happens in the interrupt handler's thread

@@ -4,7 +4,7 @@ import Foundation
 /// Moves a runner to a thread of its own, which runs `run()` until the runner stops.
 ///
 /// The runner is not thread-safe; after this call only its `control` may be used by others.
-func runOnOwnThread(_ runner: NodeRunner) -> RunnerControl {
+func runOnOwnThread(_ runner: SystemNodeRunner) -> RunnerControl {
     let control = runner.control
     let handOff = HandOff(runner)
     let thread = Thread {
@@ -17,6 +17,6 @@ func runOnOwnThread(_ runner: NodeRunner) -> RunnerControl {
 
 /// Carries the runner to its thread; the creating thread never touches it again.
 private final class HandOff: @unchecked Sendable {
-    let runner: NodeRunner
-    init(_ runner: NodeRunner) { self.runner = runner }
+    let runner: SystemNodeRunner
+    init(_ runner: SystemNodeRunner) { self.runner = runner }
 }
