@@ -148,7 +148,7 @@ public final class ChordNode {
     /// node's coordinator. Runs after every step, so reactions happen before the next step.
     func settle() {
         while true {
-            if !ring.changes.isEmpty {
+            if ring.hasChanges {
                 react(to: ring.takeChanges())
             } else if let finished = lookups.takeFinished() {
                 lookupFinished(finished)

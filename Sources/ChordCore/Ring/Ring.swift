@@ -40,6 +40,9 @@ final class Ring {
         self.context = context
     }
 
+    /// Whether changes were recorded since the last `takeChanges`.
+    var hasChanges: Bool { !changes.isEmpty }
+
     /// Takes the changes recorded since the last call.
     func takeChanges() -> RingChanges {
         defer { changes = RingChanges() }
