@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(name: "dht", dependencies: ["ChordClient", "ChordCore", "CommandLineSupport"], path: "Sources/dht"),
         .executableTarget(name: "dhtlookup", dependencies: ["ChordClient", "ChordCore", "CommandLineSupport"],
                           path: "Sources/dhtlookup"),
-        .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "ChordSim", dependencies: ["ChordCore"], path: "Tools/ChordSim"),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "CommandLineSupport"], path: "Tools/chord-sim"),
         .target(name: "ClusterSupport", dependencies: ["ChordCore", "ChordClient"], path: "Tools/ClusterSupport"),
         .executableTarget(name: "chord-bench", dependencies: ["ClusterSupport", "ChordClient", "ChordCore", "CommandLineSupport"],
