@@ -1,4 +1,5 @@
 import ChordCore
+import ToolSupport
 
 /// The `store` scenario: a key-value workload (puts, overwrites, gets, removes; one writer
 /// per key) over a settled ring, optionally under churn; then churn stops, the ring settles,

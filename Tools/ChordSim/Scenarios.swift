@@ -1,4 +1,5 @@
 import ChordCore
+import ToolSupport
 
 /// The scenarios `chord-sim` offers: mass join, steady-state lookups, a mass crash, churn,
 /// and partition-then-heal. Each builds its ring through the protocol itself (nodes join
@@ -308,12 +309,6 @@ public enum Scenario: String, CaseIterable, Sendable {
             try simulation.checkRingIfDue(force: true)
         }
     }
-}
-
-func percentile<T: BinaryInteger>(_ sorted: [T], _ fraction: Double) -> T {
-    guard !sorted.isEmpty else { return 0 }
-    let rank = Int((fraction * Double(sorted.count - 1)).rounded())
-    return sorted[min(max(rank, 0), sorted.count - 1)]
 }
 
 func percent(_ part: Int, of whole: Int) -> Double {

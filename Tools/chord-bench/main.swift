@@ -3,6 +3,7 @@ import ChordCore
 import ClusterSupport
 import CommandLineSupport
 import Foundation
+import ToolSupport
 
 /// chord-bench: starts a ring of real chord-node processes on 127.0.0.1 and measures it.
 
@@ -222,7 +223,7 @@ func ringBenchmark() async throws -> String {
     let throughput = LatencySummary(concurrent.latencies)
     let opsPerSecond = Double(concurrent.latencies.count) / elapsed
     let meanHops = hops.isEmpty ? 0 : Double(hops.reduce(0, +)) / Double(hops.count)
-    func hopsAt(_ fraction: Double) -> Int { hops.isEmpty ? 0 : hops[Int((fraction * Double(hops.count - 1)).rounded())] }
+    func hopsAt(_ fraction: Double) -> Int { percentile(hops, fraction) }
     if !jsonOnly {
         print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), ring exact after \(fixed(seconds(formed))) s")
         print("phase            n      p50 ms   p90 ms   p99 ms   p99.9 ms  failures")

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import Foundation
+import ToolSupport
 
 /// chord-churn's command line.
 let usage = Usage(
@@ -162,11 +163,6 @@ extension ChurnSettings {
         json = parsed.flag("json")
         verboseNodes = parsed.flag("verbose-nodes")
     }
-}
-
-/// Seconds in a duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// A duration in seconds, with at most three decimals (e.g. "0.5").

@@ -2,6 +2,7 @@ import ChordClient
 import ChordCore
 import ClusterSupport
 import Foundation
+import ToolSupport
 
 /// Starts nodes and, during the churn phase, SIGKILLs one live node at a time (never the
 /// last) and restarts it on the same or a new port, joining through a random live node.
