@@ -162,8 +162,12 @@ func memoryBenchmark() async throws -> String {
 func ringBenchmark() async throws -> String {
     say("starting \(nodeCount) nodes...")
     try cluster.start(count: nodeCount)
-    guard let formed = await cluster.waitUntilExact(timeout: .seconds(120)) else {
-        throw BenchError(description: "ring not exact within 120 s: \(await cluster.exactness())")
+    let formed: Duration
+    do {
+        formed = try await cluster.waitUntilExact(timeout: .seconds(120))
+    } catch {
+        guard case .notExact(let last, _, _) = error else { throw error }
+        throw BenchError(description: "ring not exact within 120 s: \(last)")
     }
     say("ring exact after \(fixed(seconds(formed))) s")
     let nodes = cluster.nodes
