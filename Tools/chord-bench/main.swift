@@ -35,33 +35,18 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
 }
 
-let arguments: ParsedArguments
-do {
-    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
-    if arguments.wantsHelp {
-        print(usage.text)
-        exit(0)
+let (arguments, nodeCount, keyCount, valueSize, concurrency, phaseSeconds, replicas, seed) =
+    usage.settings(program: "chord-bench") { arguments throws(UsageError) in
+        try arguments.expectNoPositionals()
+        return (arguments,
+                try arguments.int("nodes", default: 8, in: 1...256),
+                try arguments.int("keys", default: 2000, in: 1...10_000_000),
+                try arguments.int("value-size", default: 100, in: 0...StorageLimits.maximumValueBytes),
+                try arguments.int("concurrency", default: 64, in: 1...4096),
+                try arguments.int("seconds", default: 10, in: 1...3600),
+                try arguments.int("replicas", default: 3, in: 1...16),
+                UInt64(try arguments.int("seed", default: 1, in: 0...Int.max)))
     }
-    guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
-} catch {
-    StandardStreams.exitWithUsageError("\(error)", usage: usage, program: "chord-bench")
-}
-
-func option(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) -> Int {
-    do {
-        return try arguments.int(name, default: defaultValue, in: range)
-    } catch {
-        StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-bench")
-    }
-}
-
-let nodeCount = option("nodes", default: 8, in: 1...256)
-let keyCount = option("keys", default: 2000, in: 1...10_000_000)
-let valueSize = option("value-size", default: 100, in: 0...StorageLimits.maximumValueBytes)
-let concurrency = option("concurrency", default: 64, in: 1...4096)
-let phaseSeconds = option("seconds", default: 10, in: 1...3600)
-let replicas = option("replicas", default: 3, in: 1...16)
-let seed = UInt64(option("seed", default: 1, in: 0...Int.max))
 let stabilize = arguments.string("stabilize") ?? "1"
 let jsonOnly = arguments.flag("json")
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
