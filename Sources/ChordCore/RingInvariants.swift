@@ -77,13 +77,6 @@ public struct PointerDeviation: Hashable, Sendable, CustomStringConvertible {
     /// Its predecessor in the exact ring (nil in a ring of one).
     public let expectedPredecessor: Peer?
 
-    /// A deviation.
-    public init(reported: MemberPointers, expectedSuccessors: [Peer], expectedPredecessor: Peer?) {
-        self.reported = reported
-        self.expectedSuccessors = expectedSuccessors
-        self.expectedPredecessor = expectedPredecessor
-    }
-
     /// Its first successor is not the next member.
     public var wrongSuccessor: Bool { reported.successors.first != expectedSuccessors.first }
     /// Its predecessor is not the previous member.
@@ -124,7 +117,7 @@ public struct ExactRing: Sendable {
 
     /// The position of the member with identifier `id`, or nil.
     public func position(of id: Identifier) -> Int? {
-        let position = lowerBound(id)
+        let position = members.lowerBound(of: id, identifier: \.id)
         return position < members.count && members[position].id == id ? position : nil
     }
 
@@ -132,7 +125,7 @@ public struct ExactRing: Sendable {
     /// when there are no members.
     public func ownerPosition(of key: Identifier) -> Int? {
         guard !members.isEmpty else { return nil }
-        let position = lowerBound(key)
+        let position = members.lowerBound(of: key, identifier: \.id)
         return position == members.count ? 0 : position
     }
 
@@ -176,13 +169,25 @@ public struct ExactRing: Sendable {
     public func deviations(_ reports: [MemberPointers], successorListLength: Int) -> [PointerDeviation] {
         reports.compactMap { deviation(of: $0, successorListLength: successorListLength) }
     }
+}
 
-    /// Index of the first member with identifier >= `id` (`members.count` when none).
-    private func lowerBound(_ id: Identifier) -> Int {
-        var low = 0, high = members.count
-        while low < high {
-            let middle = (low + high) / 2
-            if members[middle].id < id { low = middle + 1 } else { high = middle }
+extension RandomAccessCollection {
+    /// In a collection sorted by ascending `identifier`, the index of the first element whose
+    /// identifier is `id` or more (`endIndex` when none): where `id` would be inserted, and
+    /// where the search for its owner on the ring starts. Binary search.
+    @inlinable
+    public func lowerBound(of id: Identifier, identifier: (Element) -> Identifier) -> Index {
+        var low = startIndex
+        var length = count
+        while length > 0 {
+            let half = length / 2
+            let middle = index(low, offsetBy: half)
+            if identifier(self[middle]) < id {
+                low = index(after: middle)
+                length -= half + 1
+            } else {
+                length = half
+            }
         }
         return low
     }

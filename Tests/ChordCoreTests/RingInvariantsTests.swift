@@ -55,6 +55,18 @@ struct RingInvariantsTests {
         #expect(ExactRing([]).owner(of: .zero) == nil)
     }
 
+    @Test("Lower bound by identifier: the first at or after, the end past the last")
+    func lowerBound() {
+        let ids = [10, 20, 30].map { Identifier(UInt64($0)) }
+        #expect(ids.lowerBound(of: Identifier(5), identifier: { $0 }) == 0)
+        #expect(ids.lowerBound(of: Identifier(10), identifier: { $0 }) == 0)
+        #expect(ids.lowerBound(of: Identifier(11), identifier: { $0 }) == 1)
+        #expect(ids.lowerBound(of: Identifier(30), identifier: { $0 }) == 2)
+        #expect(ids.lowerBound(of: Identifier(31), identifier: { $0 }) == 3)
+        #expect([Identifier]().lowerBound(of: .zero, identifier: { $0 }) == 0)
+        #expect(ids[1...].lowerBound(of: Identifier(25), identifier: { $0 }) == 2, "a slice's own indices")
+    }
+
     @Test("Exact pointers have no deviation, in rings of one, two and more")
     func exactPointers() {
         let lone = ExactRing([member(7)])
