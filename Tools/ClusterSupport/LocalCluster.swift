@@ -19,8 +19,8 @@ public final class LocalCluster: Sendable {
     public let logDirectory: URL?
     /// The seed of the generator that picks join contacts and random members.
     public let seed: UInt64
-    /// The nodes' successor list length r (chord-node's default).
-    public let successorListLength: Int
+    /// The nodes' successor list length r: chord-node's default (it has no option for it).
+    public var successorListLength: Int { NodeConfig().successorListLength }
     /// How long an info request (or any request of `client(of:)`) may wait.
     public let clientTimeout: Duration
 
@@ -35,13 +35,11 @@ public final class LocalCluster: Sendable {
 
     /// A cluster description; nothing runs until `add` or `start`.
     public init(binary: URL = ChordBinaries.url("chord-node"), arguments: [String] = [], logDirectory: URL? = nil,
-                seed: UInt64 = 1, successorListLength: Int = NodeConfig().successorListLength,
-                clientTimeout: Duration = .seconds(2)) {
+                seed: UInt64 = 1, clientTimeout: Duration = .seconds(2)) {
         self.binary = binary
         self.arguments = arguments
         self.logDirectory = logDirectory
         self.seed = seed
-        self.successorListLength = successorListLength
         self.clientTimeout = clientTimeout
         state = Mutex(State(random: SeededRandom(seed: seed)))
     }
