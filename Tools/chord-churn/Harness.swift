@@ -85,7 +85,6 @@ struct Harness: Sendable {
     func stop() {
         membership.closeClients()
         cluster.stopAll(timeout: .seconds(5))
-        membership.killEverything()
         events.close()
     }
 }

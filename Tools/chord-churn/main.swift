@@ -18,8 +18,8 @@ do {
 }
 
 // Interrupted: kill every node started, by PID, then exit.
-Interrupts.onInterrupt { [membership = harness.membership] in
-    membership.killEverything()
+Interrupts.onInterrupt { [cluster = harness.cluster] in
+    cluster.killAll()
     StandardStreams.printError("\nchord-churn: interrupted; every node killed")
 }
 
