@@ -38,13 +38,9 @@ struct NodeSettings {
 }
 
 extension NodeSettings {
-    /// Parses and validates `arguments` (without the program name). Returns nil for --help.
-    init?(arguments: [String]) throws(UsageError) {
-        let parsed = try ParsedArguments(arguments, options: usage.options)
-        if parsed.wantsHelp { return nil }
-        guard parsed.positionals.isEmpty else {
-            throw UsageError("unexpected argument '\(parsed.positionals[0])'")
-        }
+    /// Validates a parsed command line.
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        try parsed.expectNoPositionals()
         guard let listenText = parsed.string("listen") else { throw UsageError("--listen HOST:PORT is required") }
         listen = try Self.listenAddress(listenText)
         var joinAddresses: [NodeAddress] = []

@@ -4,16 +4,7 @@ import CommandLineSupport
 
 /// chord-node: one Chord DHT node on a UDP socket. See `usage` in Options.swift.
 
-let settings: NodeSettings
-do {
-    guard let parsed = try NodeSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
-        print(usage.text)
-        CurrentProcess.exit(0)
-    }
-    settings = parsed
-} catch {
-    StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-node")
-}
+let settings = usage.settings(program: "chord-node") { arguments throws(UsageError) in try NodeSettings(arguments) }
 
 let logger = Logger(verbose: settings.verbose)
 

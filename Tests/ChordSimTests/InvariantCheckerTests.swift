@@ -110,26 +110,29 @@ struct InvariantCheckerTests {
     @Test("The node itself in its successor list is caught")
     func selfInListCaught() {
         let problem = Simulation.successorListProblem(Self.core(listing: [150, 100, 20]))
-        #expect(problem == "successor list contains the node itself")
+        #expect(problem == .containsOwner)
+        #expect(problem?.description == "successor list contains the node itself")
     }
 
     @Test("A duplicate in the successor list is caught")
     func duplicateCaught() {
         let problem = Simulation.successorListProblem(Self.core(listing: [150, 200, 200]))
-        #expect(problem?.hasPrefix("successor list has a duplicate") == true, "\(String(describing: problem))")
+        #expect(problem == .duplicate(Peer(id: Identifier(200), address: NodeAddress(ipv4: 0x0A00_1000 | 200, port: 4000))))
+        #expect(problem?.description.hasPrefix("successor list has a duplicate") == true, "\(String(describing: problem))")
     }
 
     @Test("A successor list out of clockwise order is caught (including across zero)",
           arguments: [[200, 150], [150, 5, 200], [5, 101]] as [[UInt64]])
     func outOfOrderCaught(ids: [UInt64]) {
         let problem = Simulation.successorListProblem(Self.core(listing: ids))
-        #expect(problem?.hasPrefix("successor list out of order") == true, "\(String(describing: problem))")
+        #expect(problem?.description.hasPrefix("successor list out of order") == true, "\(String(describing: problem))")
     }
 
     @Test("A successor list longer than r is caught")
     func tooLongCaught() {
         let problem = Simulation.successorListProblem(Self.core(listing: [101, 102, 103, 104, 105]))
-        #expect(problem == "successor list longer than r")
+        #expect(problem == .tooLong(count: 5, limit: 4))
+        #expect(problem?.description == "successor list longer than r")
     }
 }
 

@@ -1,5 +1,6 @@
 import ChordCore
 import ChordNet
+import ClusterSupport
 import Testing
 
 extension Integration {
@@ -52,9 +53,9 @@ extension Integration {
 
         @Test("an empty key or a 1025-byte key: exit 2 (1024 bytes is accepted)")
         func invalidKeys() async throws {
-            let cluster = try await TestCluster.start(1, seed: 0xE1)
-            defer { cluster.stopAll() }
-            let via = cluster.nodes[0].address.description
+            let cluster = try await LocalCluster.start(1, seed: 0xE1)
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
             let long = String(repeating: "k", count: StorageLimits.maximumKeyBytes + 1)
             for arguments in [["put", "", "v"], ["get", ""], ["remove", ""], ["put", long, "v"], ["get", long], ["remove", long]] {
                 let result = try await Tools.run("dht", ["--via", via] + arguments)
@@ -73,9 +74,9 @@ extension Integration {
 
         @Test("a value of 64,001 bytes: exit 2 (64,000 is accepted)")
         func valueTooLarge() async throws {
-            let cluster = try await TestCluster.start(1, seed: 0xE2)
-            defer { cluster.stopAll() }
-            let via = cluster.nodes[0].address.description
+            let cluster = try await LocalCluster.start(1, seed: 0xE2)
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
             let tooLarge = String(repeating: "v", count: StorageLimits.maximumValueBytes + 1)
             let argument = try await Tools.dht("--via", via, "put", "k", tooLarge)
             #expect(argument.status == 2, "\(argument)")
@@ -94,9 +95,9 @@ extension Integration {
 
         @Test("get and remove of a missing key: exit 1")
         func missingKey() async throws {
-            let cluster = try await TestCluster.start(1, seed: 0xE3)
-            defer { cluster.stopAll() }
-            let via = cluster.nodes[0].address.description
+            let cluster = try await LocalCluster.start(1, seed: 0xE3)
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
             let get = try await Tools.dht("--via", via, "get", "missing")
             #expect(get.status == 1, "\(get)")
             #expect(get.stdout.isEmpty)
@@ -124,9 +125,9 @@ extension Integration {
 
         @Test("out of space in a ring of one started --max-keys 1: exit 4, reason on stderr")
         func outOfSpace() async throws {
-            let cluster = try await TestCluster.start(1, seed: 0xE4, arguments: ["--max-keys", "1"])
-            defer { cluster.stopAll() }
-            let via = cluster.nodes[0].address.description
+            let cluster = try await LocalCluster.start(1, seed: 0xE4, arguments: ["--max-keys", "1"])
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
             #expect(try await Tools.dht("--via", via, "put", "first", "1").status == 0)
             let second = try await Tools.dht("--via", via, "put", "second", "2")
             #expect(second.status == 4, "\(second)")
@@ -138,9 +139,9 @@ extension Integration {
 
         @Test("dhtlookup --id with a bad identifier: exit 2")
         func badIdentifier() async throws {
-            let cluster = try await TestCluster.start(1, seed: 0xE5)
-            defer { cluster.stopAll() }
-            let via = cluster.nodes[0].address.description
+            let cluster = try await LocalCluster.start(1, seed: 0xE5)
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
             let good = Identifier.forKey("k").hex
             for id in ["xyz", String(good.dropLast()), good + "0", "g" + good.dropFirst(), ""] {
                 let result = try await Tools.dhtlookup("--via", via, "--id", id)

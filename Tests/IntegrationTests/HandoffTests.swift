@@ -33,8 +33,8 @@ extension Integration {
     @Suite(.serialized) struct JoinHandoff {
         @Test("a joining node takes exactly the keys of (predecessor, itself] from its successor")
         func joinTakesOverItsRange() async throws {
-            let cluster = try await TestCluster.start(4, seed: 0x1A1D, arguments: singleReplica)
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(4, seed: 0x1A1D, arguments: singleReplica)
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
 
             let entries = sampleEntries("join-handoff", count: 200)
@@ -45,7 +45,7 @@ extension Integration {
             // Before: each node owns exactly the keys of its range, and nothing else.
             let before = try await cluster.infos()
             for (node, info) in before {
-                #expect(info.ownedKeys == UInt64(keyIDs.filter { cluster.owns(node, $0) }.count), "\(node.address) before")
+                #expect(info.ownedKeys == UInt64(keyIDs.filter { cluster.owner(of: $0) === node }.count), "\(node.address) before")
                 #expect(info.replicaKeys == 0, "\(node.address) before")
             }
             let ownedBefore = Dictionary(uniqueKeysWithValues: before.map { ($0.node.address, $0.info.ownedKeys) })
@@ -68,7 +68,7 @@ extension Integration {
             let (port, newID, moving) = try #require(chosen)
             let successor = cluster.owner(of: newID)
 
-            let joiner = try await cluster.addNode(listen: "127.0.0.1:\(port)")
+            let joiner = try await cluster.addJoined(listen: "127.0.0.1:\(port)")
             #expect(joiner.id == newID)
             try await cluster.waitUntilExact()
 
@@ -87,7 +87,7 @@ extension Integration {
             for (node, info) in after {
                 let role = node === joiner ? "joiner" : node === successor ? "successor" : "other"
                 #expect(info.ownedKeys == expected(node), "\(role) \(node.address) owned")
-                #expect(info.ownedKeys == UInt64(keyIDs.filter { cluster.owns(node, $0) }.count), "\(role) \(node.address)")
+                #expect(info.ownedKeys == UInt64(keyIDs.filter { cluster.owner(of: $0) === node }.count), "\(role) \(node.address)")
                 #expect(info.replicaKeys == 0, "\(role) \(node.address) replica keys")
             }
             #expect(after.map(\.info.ownedKeys).reduce(0, +) == 200)
@@ -109,8 +109,8 @@ extension Integration {
         }
 
         private func leaveLosesNothing(arguments: [String], seed: UInt64) async throws {
-            let cluster = try await TestCluster.start(6, seed: seed, arguments: arguments)
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(6, seed: seed, arguments: arguments)
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
 
             let entries = sampleEntries("leave", count: 200)
@@ -122,7 +122,7 @@ extension Integration {
             let leaver = infos.filter { $0.node !== via }.max { $0.info.ownedKeys < $1.info.ownedKeys }!.node
             #expect(infos.first { $0.node === leaver }!.info.ownedKeys > 0)
 
-            let status = try await cluster.leave(leaver)
+            let status = await cluster.leave(leaver)
             #expect(status == 0, "exit status of the leaving node")
             try await expectAllReadBack(entries, through: client)
             try await cluster.waitUntilExact()

@@ -1,4 +1,5 @@
 import ChordCore
+import ClusterSupport
 import Foundation
 import Testing
 
@@ -26,8 +27,8 @@ extension Integration {
     @Suite(.serialized) struct Lookups {
         @Test("dhtlookup --json names the first live node at or after SHA-1(key), and its successors")
         func lookupFindsTheTrueOwner() async throws {
-            let cluster = try await TestCluster.start(8, seed: 0x100C, arguments: [])
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(8, seed: 0x100C, arguments: [])
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
 
             var remoteOwners = 0
@@ -38,7 +39,7 @@ extension Integration {
                 try #require(result.status == 0, "\(result)")
                 let trace = try JSONDecoder().decode(LookupJSON.self, from: Data(result.stdout))
                 let id = Identifier.forKey(key)
-                let owner = cluster.owner(of: id)
+                let owner = try #require(cluster.owner(of: id))
                 #expect(trace.key == key)
                 #expect(trace.id == id.hex)
                 #expect(trace.owner?.id == owner.id.hex, "\(key) via \(via.address)")

@@ -1,5 +1,6 @@
 import ChordCore
 import ChordWire
+import ClusterSupport
 import Testing
 
 extension Integration {
@@ -16,8 +17,8 @@ extension Integration {
 
         @Test("random, truncated, unknown-type and oversized datagrams leave the node serving")
         func garbageLeavesTheNodeServing() async throws {
-            let cluster = try await TestCluster.start(3, seed: 0xBAD)
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(3, seed: 0xBAD)
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
             let target = cluster.randomNode()
             let address = target.address

@@ -1,5 +1,6 @@
 import ChordClient
 import ChordCore
+import ClusterSupport
 import Testing
 
 extension Integration {
@@ -7,8 +8,8 @@ extension Integration {
     @Suite(.serialized) struct ReadWrite {
         @Test("50 keys put through one node read back through every node of an 8-node ring")
         func keysReadBackEverywhere() async throws {
-            let cluster = try await TestCluster.start(8, seed: 0xC0FFEE)
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(8, seed: 0xC0FFEE)
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
 
             let writer = cluster.randomNode()
@@ -16,7 +17,7 @@ extension Integration {
             for key in keys {
                 try await cluster.client(of: writer).put(key, Array("value of \(key)".utf8))
             }
-            for node in cluster.nodes where node !== writer {
+            for node in cluster.members where node !== writer {
                 let client = try cluster.client(of: node)
                 for key in keys {
                     let value = try await client.get(key)

@@ -7,8 +7,8 @@ extension Integration {
     @Suite(.serialized) struct RingFormation {
         @Test("every node's successor list and predecessor are exact", .serialized, arguments: [1, 2, 3, 16])
         func ringIsExact(size: Int) async throws {
-            let cluster = try await TestCluster.start(size, seed: 0x5EED_0000 + UInt64(size))
-            defer { cluster.stopAll() }
+            let cluster = try await LocalCluster.start(size, seed: 0x5EED_0000 + UInt64(size))
+            defer { cluster.killAll() }
             try await cluster.waitUntilExact()
 
             let observed = try await cluster.infos()
@@ -21,7 +21,7 @@ extension Integration {
                 } else {
                     #expect(info.predecessor?.id == ring[(index + size - 1) % size].id)
                     #expect(info.successors.first?.id == ring[(index + 1) % size].id)
-                    #expect(info.successors.count == min(TestCluster.successorListLength, size - 1))
+                    #expect(info.successors.count == min(cluster.successorListLength, size - 1))
                 }
                 #expect(node.id == Identifier.forKey(node.address.description))
             }

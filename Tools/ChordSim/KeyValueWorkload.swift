@@ -1,23 +1,19 @@
 import ChordCore
+import ToolSupport
 
 /// A client workload for the simulator: puts of new keys and overwrites, gets and removes,
 /// one writer per key (at most one operation in flight per key), through random members.
 ///
-/// It records what each key may hold: after an acknowledged write, exactly that write; after
-/// a write that failed or timed out, either the write or what was there before (the write may
-/// have reached some replicas). Every read, during the run and at the end, must return one of
-/// the allowed values; a final read that does not is a lost (or resurrected) write.
+/// Its `AllowedValues` record what each key may hold: after an acknowledged write, exactly
+/// that write; after a write that failed or timed out, either the write or what was there
+/// before (the write may have reached some replicas). Every read, during the run and at the
+/// end, must return one of the allowed values; a final read that does not is a lost (or
+/// resurrected) write.
 public final class KeyValueWorkload {
     struct Pending {
         let key: Int
-        let operation: Operation
+        let operation: KeyOperation
         let issued: Instant
-    }
-
-    enum Operation {
-        case put([UInt8])
-        case get
-        case remove
     }
 
     /// Counts of what happened.
@@ -41,12 +37,10 @@ public final class KeyValueWorkload {
     }
 
     let keyCount: Int
-    /// Per key: the values it may hold now (nil stands for "no value").
-    var allowed: [[[UInt8]?]]
-    var busy: [Bool]
+    /// What each key may hold, and which keys have an operation in flight.
+    var ledger: AllowedValues
     var pending: [UInt64: (host: Int, operation: Pending)] = [:]
     var random: SeededRandom
-    var nextValue: UInt64 = 0
     /// Print wrong reads as they happen (debugging).
     public var debug = false
     /// Called with the key index on a wrong read (debugging: the scenario prints who holds what).
@@ -59,13 +53,15 @@ public final class KeyValueWorkload {
     /// A workload over `keyCount` keys ("k0", "k1", ...), drawing from `seed`.
     public init(keyCount: Int, seed: UInt64) {
         self.keyCount = keyCount
-        allowed = Array(repeating: [nil], count: keyCount)
-        busy = Array(repeating: false, count: keyCount)
+        ledger = AllowedValues(count: keyCount)
         history = Array(repeating: [], count: keyCount)
         random = SeededRandom(seed: seed)
     }
 
-    static func keyBytes(_ index: Int) -> [UInt8] { Array("k\(index)".utf8) }
+    static func keyBytes(_ index: Int) -> [UInt8] { Array(AllowedValues.name(index).utf8) }
+
+    /// A value as the report shows it: its UTF-8, or "nothing".
+    static func text(_ value: [UInt8]?) -> String { value.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" }
 
     /// Issues one random operation on an idle key through a random member; false if none.
     @discardableResult
@@ -74,26 +70,17 @@ public final class KeyValueWorkload {
         guard !members.isEmpty else { return false }
         var key = random.nextInt(below: keyCount)
         var tries = 0
-        while busy[key] && tries < 8 {
+        while ledger.isBusy(key) && tries < 8 {
             key = random.nextInt(below: keyCount)
             tries += 1
         }
-        guard !busy[key] else { return false }
-        let roll = random.nextUnit()
-        let operation: Operation
-        if roll < 0.5 {
-            nextValue += 1
-            operation = .put(Array("v\(nextValue)-\(key)".utf8))
-        } else if roll < 0.9 {
-            operation = .get
-        } else {
-            operation = .remove
-        }
+        guard !ledger.isBusy(key) else { return false }
+        let operation = ledger.randomOperation(for: key, using: &random)
         send(operation, key: key, through: members[random.nextInt(below: members.count)], on: simulation)
         return true
     }
 
-    private func send(_ operation: Operation, key: Int, through host: Int, on simulation: Simulation) {
+    private func send(_ operation: KeyOperation, key: Int, through host: Int, on simulation: Simulation) {
         let message: Message
         switch operation {
         case .put(let value): message = .put(key: Self.keyBytes(key), value: value)
@@ -101,7 +88,7 @@ public final class KeyValueWorkload {
         case .remove: message = .remove(key: Self.keyBytes(key))
         }
         guard let token = simulation.issueRequest(from: host, message) else { return }
-        busy[key] = true
+        ledger.claim(key)
         statistics.issued += 1
         pending[token] = (host, Pending(key: key, operation: operation, issued: simulation.now))
     }
@@ -109,7 +96,6 @@ public final class KeyValueWorkload {
     /// Takes in an answer the simulation delivered.
     func completed(token: UInt64, answer: Message, now: Instant) {
         guard let (host, request) = pending.removeValue(forKey: token) else { return }
-        busy[request.key] = false
         if debug {
             let what: String
             switch request.operation {
@@ -121,38 +107,37 @@ public final class KeyValueWorkload {
             if history[request.key].count > 6 { history[request.key].removeFirst() }
         }
         guard case .result(let status, let value) = answer else {
+            ledger.release(request.key)
             statistics.failed += 1
             return
         }
+        // What was acknowledged (for a get, the value read); nil: it failed, a write may or
+        // may not have been applied.
+        let acknowledged: [UInt8]??
         switch (request.operation, status) {
-        case (.put(let written), .ok):
-            allowed[request.key] = [written]
+        case (.put, .ok), (.remove, .ok), (.remove, .notFound): acknowledged = .some(nil)
+        case (.get, .ok): acknowledged = .some(value)
+        case (.get, .notFound): acknowledged = .some(nil)
+        default: acknowledged = .none
+        }
+        switch (ledger.settle(request.key, request.operation, answer: acknowledged), request.operation) {
+        case (.ok, .put):
             statistics.putsAcknowledged += 1
             statistics.latencies.append(now - request.issued)
-        case (.remove, .ok), (.remove, .notFound):
-            allowed[request.key] = [nil]
+        case (.ok, .remove):
             statistics.removesAcknowledged += 1
             statistics.latencies.append(now - request.issued)
-        case (.get, .ok), (.get, .notFound):
-            let seen: [UInt8]? = status == .ok ? value : nil
-            if allowed[request.key].contains(where: { $0 == seen }) {
-                statistics.readsCorrect += 1
-            } else {
-                statistics.readsWrong += 1
-                onWrongRead?(request.key)
-                if debug {
-                    print("WRONG READ t=\(now.seconds) k\(request.key) issued \(request.issued.seconds) saw \(seen.map { String(decoding: $0, as: UTF8.self) } ?? "nothing") allowed \(allowed[request.key].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" }) history \(history[request.key])")
-                }
+        case (.ok, .get):
+            statistics.readsCorrect += 1
+            statistics.latencies.append(now - request.issued)
+        case (.wrongRead, _):
+            statistics.readsWrong += 1
+            onWrongRead?(request.key)
+            if debug {
+                print("WRONG READ t=\(now.seconds) k\(request.key) issued \(request.issued.seconds) saw \(Self.text(acknowledged ?? nil)) allowed \(ledger.values(of: request.key).map(Self.text)) history \(history[request.key])")
             }
             statistics.latencies.append(now - request.issued)
-        case (.put(let written), _):
-            // May or may not have been applied.
-            if !allowed[request.key].contains(where: { $0 == written }) { allowed[request.key].append(written) }
-            statistics.failed += 1
-        case (.remove, _):
-            if !allowed[request.key].contains(where: { $0 == nil }) { allowed[request.key].append(nil) }
-            statistics.failed += 1
-        case (.get, _):
+        case (.failed, _):
             statistics.failed += 1
         }
     }
@@ -163,16 +148,8 @@ public final class KeyValueWorkload {
         let lost = pending.filter { $0.value.host == host }.map(\.key).sorted()
         for token in lost {
             guard let (_, request) = pending.removeValue(forKey: token) else { continue }
-            busy[request.key] = false
             statistics.lostWithCoordinator += 1
-            switch request.operation {
-            case .put(let written):
-                if !allowed[request.key].contains(where: { $0 == written }) { allowed[request.key].append(written) }
-            case .remove:
-                if !allowed[request.key].contains(where: { $0 == nil }) { allowed[request.key].append(nil) }
-            case .get:
-                break
-            }
+            _ = ledger.settle(request.key, request.operation, answer: .none)
         }
     }
 
@@ -206,12 +183,12 @@ public final class KeyValueWorkload {
                     continue
                 }
                 let seen: [UInt8]? = status == .ok ? value : nil
-                if allowed[key].contains(where: { $0 == seen }) {
+                if ledger.allows(seen, for: key) {
                     verification.correct += 1
                 } else {
                     verification.lost += 1
                     if verification.examples.count < 5 {
-                        verification.examples.append("k\(key): read \(seen.map { String(decoding: $0, as: UTF8.self) } ?? "nothing"), allowed \(allowed[key].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "nothing" })")
+                        verification.examples.append("k\(key): read \(Self.text(seen)), allowed \(ledger.values(of: key).map(Self.text))")
                     }
                 }
             }

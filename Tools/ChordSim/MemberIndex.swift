@@ -13,12 +13,7 @@ struct MemberIndex {
 
     /// Index of the first entry with id >= `id` (entries.count when none).
     func lowerBound(_ id: Identifier) -> Int {
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].id < id { low = mid + 1 } else { high = mid }
-        }
-        return low
+        entries.lowerBound(of: id, identifier: \.id)
     }
 
     mutating func insert(_ id: Identifier, host: Int) {

@@ -1,3 +1,5 @@
+import CommandLineSupport
+
 /// Prints a scenario report as an aligned table or as one JSON object.
 public enum ReportPrinter {
     /// A two-column table of figures, then the verdict.
@@ -23,13 +25,13 @@ public enum ReportPrinter {
     public static func json(_ report: ScenarioReport, wallSeconds: Double, eventsPerSecond: Double,
                             replayMatches: Bool?) -> String {
         var fields: [String] = [
-            "\"scenario\":\(quote(report.scenario))",
+            "\"scenario\":\(JSONText.string(report.scenario))",
             "\"seed\":\(report.seed)",
         ]
         for (name, value) in report.figures {
             switch value {
-            case .text(let text): fields.append("\(quote(name)):\(quote(text))")
-            default: fields.append("\(quote(name)):\(value.description)")
+            case .text(let text): fields.append("\(JSONText.string(name)):\(JSONText.string(text))")
+            default: fields.append("\(JSONText.string(name)):\(value.description)")
             }
         }
         fields.append("\"wall_s\":\(formatNumber(wallSeconds))")
@@ -38,27 +40,7 @@ public enum ReportPrinter {
         fields.append("\"passed\":\(report.passed && replayMatches != false)")
         var problems = report.failures
         if let violation = report.violation { problems.insert(violation.description, at: 0) }
-        fields.append("\"failures\":[\(problems.map(quote).joined(separator: ","))]")
+        fields.append("\"failures\":[\(problems.map(JSONText.string).joined(separator: ","))]")
         return "{" + fields.joined(separator: ",") + "}"
-    }
-
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

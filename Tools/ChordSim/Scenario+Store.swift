@@ -1,4 +1,5 @@
 import ChordCore
+import ToolSupport
 
 /// The `store` scenario: a key-value workload (puts, overwrites, gets, removes; one writer
 /// per key) over a settled ring, optionally under churn; then churn stops, the ring settles,
@@ -7,9 +8,7 @@ import ChordCore
 extension Scenario {
     static func storeWorkload(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport)
         throws(InvariantViolation) {
-        let lastJoin = try buildRing(simulation, settings)
-        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
-        report.require(exactAt != nil, "ring not exact before the workload: \(simulation.exactness())")
+        try buildSettledRing(simulation, settings, &report, before: "the workload")
         try simulation.run(for: Nanos.seconds(10))
         let workload = KeyValueWorkload(keyCount: settings.keys, seed: simulation.scenarioRandom.next())
         simulation.workload = workload

@@ -1,4 +1,5 @@
 import ChordCore
+import ToolSupport
 
 /// The scenarios `chord-sim` offers: mass join, steady-state lookups, a mass crash, churn,
 /// and partition-then-heal. Each builds its ring through the protocol itself (nodes join
@@ -66,6 +67,18 @@ public enum Scenario: String, CaseIterable, Sendable {
             simulation.start(index, bootstrap: bootstrap)
         }
         return joinTimes.last ?? origin
+    }
+
+    /// Builds the ring (`buildRing`) and runs until it is exact, at most four convergence
+    /// limits after the last join; a ring still not exact then is a missed target ("ring not
+    /// exact before `purpose`"). Returns the instant it became exact, or nil.
+    @discardableResult
+    static func buildSettledRing(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport,
+                                 before purpose: String) throws(InvariantViolation) -> Instant? {
+        let lastJoin = try buildRing(simulation, settings)
+        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
+        report.require(exactAt != nil, "ring not exact before \(purpose): \(simulation.exactness())")
+        return exactAt
     }
 
     /// Runs until the ring is exact (polling every 100 ms) or `limit` passes; returns the
@@ -149,9 +162,7 @@ public enum Scenario: String, CaseIterable, Sendable {
 
     static func steadyLookups(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport)
         throws(InvariantViolation) {
-        let lastJoin = try buildRing(simulation, settings)
-        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
-        report.require(exactAt != nil, "ring not exact before lookups: \(simulation.exactness())")
+        let exactAt = try buildSettledRing(simulation, settings, &report, before: "lookups")
         // Let fix-fingers catch up: a full refresh takes about log2 N rounds.
         var accuracy = fingerAccuracy(simulation)
         var waited = 0
@@ -198,9 +209,7 @@ public enum Scenario: String, CaseIterable, Sendable {
 
     static func massCrash(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport)
         throws(InvariantViolation) {
-        let lastJoin = try buildRing(simulation, settings)
-        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
-        report.require(exactAt != nil, "ring not exact before the crash: \(simulation.exactness())")
+        try buildSettledRing(simulation, settings, &report, before: "the crash")
         try simulation.run(for: Nanos.seconds(30))  // fingers settle
         simulation.lookups.reset()
         var victims = simulation.memberIndices
@@ -241,9 +250,7 @@ public enum Scenario: String, CaseIterable, Sendable {
 
     static func churn(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport)
         throws(InvariantViolation) {
-        let lastJoin = try buildRing(simulation, settings)
-        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
-        report.require(exactAt != nil, "ring not exact before churn: \(simulation.exactness())")
+        try buildSettledRing(simulation, settings, &report, before: "churn")
         try simulation.run(for: Nanos.seconds(30))
         simulation.lookups.reset()
         // Exponential sessions with the given median: each live node fails at rate ln 2 / median;
@@ -287,9 +294,7 @@ public enum Scenario: String, CaseIterable, Sendable {
 
     static func partitionAndHeal(_ simulation: Simulation, _ settings: ScenarioSettings, _ report: inout ScenarioReport)
         throws(InvariantViolation) {
-        let lastJoin = try buildRing(simulation, settings)
-        let exactAt = try runUntilExact(simulation, limit: lastJoin + settings.convergenceLimit * 4)
-        report.require(exactAt != nil, "ring not exact before the partition: \(simulation.exactness())")
+        try buildSettledRing(simulation, settings, &report, before: "the partition")
         try simulation.run(for: Nanos.seconds(30))
         // Two sides drawn at random, half each.
         let sides = (0..<simulation.hosts.count).map { _ in UInt8(simulation.scenarioRandom.nextInt(below: 2)) }
@@ -308,12 +313,6 @@ public enum Scenario: String, CaseIterable, Sendable {
             try simulation.checkRingIfDue(force: true)
         }
     }
-}
-
-func percentile<T: BinaryInteger>(_ sorted: [T], _ fraction: Double) -> T {
-    guard !sorted.isEmpty else { return 0 }
-    let rank = Int((fraction * Double(sorted.count - 1)).rounded())
-    return sorted[min(max(rank, 0), sorted.count - 1)]
 }
 
 func percent(_ part: Int, of whole: Int) -> Double {

@@ -17,19 +17,10 @@ import ChordCore
 /// design). After it heals, several rings are allowed until they have merged (each must be
 /// ordered); reunion itself is a liveness property, checked by `isExact`.
 extension Simulation {
-    /// What is wrong with a core's successor list, or nil.
-    static func successorListProblem(_ core: ChordNode) -> String? {
-        let list = core.successors
-        if list.count > core.config.successorListLength { return "successor list longer than r" }
-        var lastDistance = Identifier.zero
-        for peer in list {
-            if peer.id == core.me.id { return "successor list contains the node itself" }
-            let distance = core.me.id.distance(to: peer.id)
-            if distance == lastDistance { return "successor list has a duplicate \(peer)" }
-            if distance < lastDistance { return "successor list out of order at \(peer)" }
-            lastDistance = distance
-        }
-        return nil
+    /// What is wrong with a core's successor list (longer than its r, the node itself, a
+    /// duplicate, out of clockwise order), or nil.
+    static func successorListProblem(_ core: ChordNode) -> SuccessorListProblem? {
+        RingInvariants.successorListProblem(core.successors, of: core.me.id, maximumLength: core.config.successorListLength)
     }
 
     func checkRingIfDue(force: Bool) throws(InvariantViolation) {
@@ -70,74 +61,33 @@ extension Simulation {
         ringChecks += 1
         let memberHosts = members.entries
         guard memberHosts.count > 1 else { return nil }
-        // Dense numbering of members for the graph walk.
+        // Dense numbering of members (in identifier order) for the graph.
         var slot = [Int: Int]()
         slot.reserveCapacity(memberHosts.count)
         for (position, entry) in memberHosts.enumerated() { slot[entry.host] = position }
-        var next = [Int](repeating: -1, count: memberHosts.count)
-        var disconnected = 0
-        for (position, entry) in memberHosts.enumerated() {
-            if let best = bestSuccessor(of: entry.host), let target = slot[best] {
-                next[position] = target
-            } else {
-                disconnected += 1
-            }
-        }
-        if disconnected > 0 { disconnectedSightings += 1 }
-        // Find cycles in the functional graph.
-        var state = [UInt8](repeating: 0, count: memberHosts.count)  // 0 new, 1 on path, 2 done
-        var cycles: [[Int]] = []
-        for start in 0..<memberHosts.count where state[start] == 0 {
-            var path: [Int] = []
-            var current = start
-            while current >= 0 && state[current] == 0 {
-                state[current] = 1
-                path.append(current)
-                current = next[current]
-            }
-            if current >= 0 && state[current] == 1, let from = path.firstIndex(of: current) {
-                cycles.append(Array(path[from...]))
-            }
-            for node in path { state[node] = 2 }
-        }
+        let graph = SuccessorGraph(identifiers: memberHosts.map(\.id),
+                                   next: memberHosts.map { entry in bestSuccessor(of: entry.host).flatMap { slot[$0] } })
+        if graph.disconnected > 0 { disconnectedSightings += 1 }
+        let cycles = graph.cycles
         if cycles.count != 1 && !(allowSeveralRings && cycles.count > 1) {
             let sizes = cycles.map(\.count).sorted(by: >).prefix(5).map(String.init).joined(separator: ", ")
             return "\(cycles.count) rings among \(memberHosts.count) members (sizes \(sizes))"
         }
         for ring in cycles where ring.count > 1 {
-            var descents = 0
-            for (position, node) in ring.enumerated() {
-                let successor = ring[(position + 1) % ring.count]
-                if memberHosts[successor].id < memberHosts[node].id { descents += 1 }
-            }
-            if descents != 1 { return "a ring of \(ring.count) is not ordered: it wraps \(descents) times round the identifier space" }
+            let windings = graph.windings(of: ring)
+            if windings != 1 { return "a ring of \(ring.count) is not ordered: it wraps \(windings) times round the identifier space" }
         }
         guard cycles.count == 1 else { return nil }  // rings still merging after a partition
-        let ring = cycles[0]
         // No ring member lies strictly between any member (on the ring or an appendage) and its
-        // best successor. Members are numbered in identifier order, so the ring's members sorted
-        // by number are in identifier order; the nearest ring member after a node is found by
-        // binary search among them.
-        let ringPositions = ring.sorted()
-        let onRing = onRingFlags(ring, count: memberHosts.count)
+        // best successor.
         var stillViolating: [Int: (successor: Int, since: Instant)] = [:]
-        for node in 0..<memberHosts.count {
-            let successor = next[node]
-            guard successor >= 0, successor != node else { continue }
-            var low = 0, high = ringPositions.count
-            while low < high {
-                let mid = (low + high) / 2
-                if ringPositions[mid] <= node { low = mid + 1 } else { high = mid }
-            }
-            let nearest = ringPositions[low == ringPositions.count ? 0 : low]
-            guard nearest != successor && nearest != node
-                && memberHosts[nearest].id.isInOpenInterval(memberHosts[node].id, memberHosts[successor].id) else { continue }
-            let describe = "ring member \(hosts[memberHosts[nearest].host].address) lies between "
-                + (onRing[node] ? "ring member" : "appendage")
-                + " \(hosts[memberHosts[node].host].address) and its best successor \(hosts[memberHosts[successor].host].address)"
-            if onRing[node] { return describe }
-            let host = memberHosts[node].host
-            let successorHost = memberHosts[successor].host
+        for skip in graph.skips(around: cycles[0]) {
+            let describe = "ring member \(hosts[memberHosts[skip.skipped].host].address) lies between "
+                + (skip.memberIsOnRing ? "ring member" : "appendage")
+                + " \(hosts[memberHosts[skip.member].host].address) and its best successor \(hosts[memberHosts[skip.successor].host].address)"
+            if skip.memberIsOnRing { return describe }
+            let host = memberHosts[skip.member].host
+            let successorHost = memberHosts[skip.successor].host
             var since = now
             if let earlier = appendageViolations[host], earlier.successor == successorHost { since = earlier.since }
             if now - since > appendageGrace {
@@ -149,12 +99,6 @@ extension Simulation {
         appendageViolations = stillViolating
         transientAppendageViolations = max(transientAppendageViolations, stillViolating.count)
         return nil
-    }
-
-    private func onRingFlags(_ ring: [Int], count: Int) -> [Bool] {
-        var flags = [Bool](repeating: false, count: count)
-        for node in ring { flags[node] = true }
-        return flags
     }
 
     /// Whether every live member's first successor and predecessor are exact.
@@ -170,21 +114,15 @@ extension Simulation {
         result.joiningHosts = joining.prefix(5).map { index in
             "h\(index) \(cores[index].map { String(describing: $0.phase) + " " + $0.debugState } ?? "")"
         }
-        for (position, entry) in entries.enumerated() {
+        let ring = ExactRing(entries.map { Peer(id: $0.id, address: hosts[$0.host].address) })
+        for entry in entries {
             guard let core = hosts[entry.host].core else { continue }
-            let expectedSuccessor = entries.count == 1 ? nil : entries[(position + 1) % entries.count]
-            let expectedPredecessor = entries.count == 1 ? nil : entries[(position + entries.count - 1) % entries.count]
-            if core.successors.first?.id != expectedSuccessor?.id { result.wrongSuccessors += 1 }
-            if core.predecessor?.id != expectedPredecessor?.id { result.wrongPredecessors += 1 }
-            let listLength = min(core.config.successorListLength, entries.count - 1)
-            var listExact = core.successors.count == listLength
-            if listExact {
-                for offset in 0..<listLength where core.successors[offset].id != entries[(position + 1 + offset) % entries.count].id {
-                    listExact = false
-                    break
-                }
-            }
-            if !listExact { result.inexactSuccessorLists += 1 }
+            let reported = MemberPointers(member: core.me, successors: core.successors,
+                                          predecessor: core.predecessor)
+            guard let deviation = ring.deviation(of: reported, successorListLength: core.config.successorListLength) else { continue }
+            if deviation.wrongSuccessor { result.wrongSuccessors += 1 }
+            if deviation.wrongPredecessor { result.wrongPredecessors += 1 }
+            if deviation.wrongSuccessorList { result.inexactSuccessorLists += 1 }
         }
         return result
     }

@@ -19,26 +19,37 @@ public final class NodeProcess: @unchecked Sendable {
     public let address: NodeAddress
     /// SHA-1 of that address: the node's identifier on the ring.
     public let id: Identifier
+    /// The member it joined through (nil: it created a ring).
+    public let bootstrap: NodeAddress?
     /// Where its standard error goes (nil: discarded).
     public let logFile: URL?
     private let process: Process
     /// Signalled once when the process exits.
     private let exited: DispatchSemaphore
 
-    private init(process: Process, exited: DispatchSemaphore, address: NodeAddress, id: Identifier, logFile: URL?) {
+    private init(process: Process, exited: DispatchSemaphore, address: NodeAddress, id: Identifier, bootstrap: NodeAddress?,
+                 logFile: URL?) {
         self.process = process
         self.exited = exited
         self.pid = process.processIdentifier
         self.address = address
         self.id = id
+        self.bootstrap = bootstrap
         self.logFile = logFile
     }
 
+    /// The node as its peers know it.
+    public var peer: Peer { Peer(id: id, address: address) }
+
     /// Starts `chord-node --listen listen [--join join] arguments...` and waits (at most
-    /// `timeout`) for its `node <id> listening on HOST:PORT` line.
+    /// `timeout`) for its `node <id> listening on HOST:PORT` line, whose identifier must be
+    /// SHA-1 of the address.
     public static func start(binary: URL, listen: String = "127.0.0.1:0", join: NodeAddress? = nil,
                              arguments: [String] = [], logFile: URL? = nil,
                              timeout: Duration = .seconds(10)) throws(StartError) -> NodeProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw StartError(message: "\(binary.path) is missing: build the package first (swift build)")
+        }
         let process = Process()
         process.executableURL = binary
         process.arguments = ["--listen", listen] + (join.map { ["--join", $0.description] } ?? []) + arguments
@@ -69,7 +80,11 @@ public final class NodeProcess: @unchecked Sendable {
             stopAbandoned(process, exited: exited)
             throw StartError(message: "unexpected first line from chord-node: \(line)")
         }
-        return NodeProcess(process: process, exited: exited, address: address, id: id, logFile: logFile)
+        guard id == Identifier.forNode(advertising: address.description) else {
+            stopAbandoned(process, exited: exited)
+            throw StartError(message: "node at \(address) reports id \(id.hex), not SHA-1 of its address")
+        }
+        return NodeProcess(process: process, exited: exited, address: address, id: id, bootstrap: join, logFile: logFile)
     }
 
     /// Stops a process that failed to start properly: SIGTERM, then SIGKILL; waits at most
@@ -96,6 +111,11 @@ public final class NodeProcess: @unchecked Sendable {
     /// Sends SIGTERM without waiting.
     public func signalTermination() {
         if process.isRunning { ProcessSignal.terminate.send(to: pid) }
+    }
+
+    /// Sends SIGKILL without waiting.
+    public func signalKill() {
+        if process.isRunning { kill(pid, SIGKILL) }
     }
 
     /// Sends SIGKILL (a crash) and reaps the process.

@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// Latency percentiles in milliseconds.
 struct LatencySummary {
     let count: Int
@@ -10,15 +12,10 @@ struct LatencySummary {
     init(_ samples: [Duration]) {
         let milliseconds = samples.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }.sorted()
         count = milliseconds.count
-        func at(_ fraction: Double) -> Double {
-            guard !milliseconds.isEmpty else { return 0 }
-            let rank = Int((fraction * Double(milliseconds.count - 1)).rounded())
-            return milliseconds[min(max(rank, 0), milliseconds.count - 1)]
-        }
-        p50 = at(0.5)
-        p90 = at(0.9)
-        p99 = at(0.99)
-        p999 = at(0.999)
+        p50 = percentile(milliseconds, 0.5)
+        p90 = percentile(milliseconds, 0.9)
+        p99 = percentile(milliseconds, 0.99)
+        p999 = percentile(milliseconds, 0.999)
         mean = milliseconds.isEmpty ? 0 : milliseconds.reduce(0, +) / Double(milliseconds.count)
     }
 
@@ -31,9 +28,4 @@ struct LatencySummary {
 func fixed(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
     return String(scaled)
-}
-
-/// Seconds in a duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }

@@ -3,6 +3,7 @@ import ChordCore
 import ClusterSupport
 import CommandLineSupport
 import Foundation
+import ToolSupport
 
 /// chord-bench: starts a ring of real chord-node processes on 127.0.0.1 and measures it.
 
@@ -34,33 +35,18 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
 }
 
-let arguments: ParsedArguments
-do {
-    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
-    if arguments.wantsHelp {
-        print(usage.text)
-        exit(0)
+let (arguments, nodeCount, keyCount, valueSize, concurrency, phaseSeconds, replicas, seed) =
+    usage.settings(program: "chord-bench") { arguments throws(UsageError) in
+        try arguments.expectNoPositionals()
+        return (arguments,
+                try arguments.int("nodes", default: 8, in: 1...256),
+                try arguments.int("keys", default: 2000, in: 1...10_000_000),
+                try arguments.int("value-size", default: 100, in: 0...StorageLimits.maximumValueBytes),
+                try arguments.int("concurrency", default: 64, in: 1...4096),
+                try arguments.int("seconds", default: 10, in: 1...3600),
+                try arguments.int("replicas", default: 3, in: 1...16),
+                UInt64(try arguments.int("seed", default: 1, in: 0...Int.max)))
     }
-    guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
-} catch {
-    StandardStreams.exitWithUsageError("\(error)", usage: usage, program: "chord-bench")
-}
-
-func option(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) -> Int {
-    do {
-        return try arguments.int(name, default: defaultValue, in: range)
-    } catch {
-        StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-bench")
-    }
-}
-
-let nodeCount = option("nodes", default: 8, in: 1...256)
-let keyCount = option("keys", default: 2000, in: 1...10_000_000)
-let valueSize = option("value-size", default: 100, in: 0...StorageLimits.maximumValueBytes)
-let concurrency = option("concurrency", default: 64, in: 1...4096)
-let phaseSeconds = option("seconds", default: 10, in: 1...3600)
-let replicas = option("replicas", default: 3, in: 1...16)
-let seed = UInt64(option("seed", default: 1, in: 0...Int.max))
 let stabilize = arguments.string("stabilize") ?? "1"
 let jsonOnly = arguments.flag("json")
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
@@ -161,8 +147,12 @@ func memoryBenchmark() async throws -> String {
 func ringBenchmark() async throws -> String {
     say("starting \(nodeCount) nodes...")
     try cluster.start(count: nodeCount)
-    guard let formed = await cluster.waitUntilExact(timeout: .seconds(120)) else {
-        throw BenchError(description: "ring not exact within 120 s: \(await cluster.exactness())")
+    let formed: Duration
+    do {
+        formed = try await cluster.waitUntilExact(timeout: .seconds(120))
+    } catch {
+        guard case .notExact(let last, _, _) = error else { throw error }
+        throw BenchError(description: "ring not exact within 120 s: \(last)")
     }
     say("ring exact after \(fixed(seconds(formed))) s")
     let nodes = cluster.nodes
@@ -222,7 +212,7 @@ func ringBenchmark() async throws -> String {
     let throughput = LatencySummary(concurrent.latencies)
     let opsPerSecond = Double(concurrent.latencies.count) / elapsed
     let meanHops = hops.isEmpty ? 0 : Double(hops.reduce(0, +)) / Double(hops.count)
-    func hopsAt(_ fraction: Double) -> Int { hops.isEmpty ? 0 : hops[Int((fraction * Double(hops.count - 1)).rounded())] }
+    func hopsAt(_ fraction: Double) -> Int { percentile(hops, fraction) }
     if !jsonOnly {
         print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), ring exact after \(fixed(seconds(formed))) s")
         print("phase            n      p50 ms   p90 ms   p99 ms   p99.9 ms  failures")

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import Foundation
+import ToolSupport
 
 /// chord-churn's command line.
 let usage = Usage(
@@ -119,11 +120,9 @@ struct ChurnSettings: Sendable {
 }
 
 extension ChurnSettings {
-    /// Parses `arguments` (without the program name); nil for --help.
-    init?(arguments: [String]) throws(UsageError) {
-        let parsed = try ParsedArguments(arguments, options: usage.options)
-        if parsed.wantsHelp { return nil }
-        guard parsed.positionals.isEmpty else { throw UsageError("unexpected argument '\(parsed.positionals[0])'") }
+    /// Validates a parsed command line.
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        try parsed.expectNoPositionals()
         nodes = try parsed.int("nodes", default: nodes, in: 1...256)
         duration = .seconds(try parsed.double("duration", default: 300, in: 0...86_400))
         if parsed.string("kill-every") != nil && parsed.string("median-session") != nil {
@@ -162,11 +161,6 @@ extension ChurnSettings {
         json = parsed.flag("json")
         verboseNodes = parsed.flag("verbose-nodes")
     }
-}
-
-/// Seconds in a duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// A duration in seconds, with at most three decimals (e.g. "0.5").

@@ -2,6 +2,7 @@ import ChordClient
 import ChordCore
 import ClusterSupport
 import Foundation
+import ToolSupport
 
 /// Starts nodes and, during the churn phase, SIGKILLs one live node at a time (never the
 /// last) and restarts it on the same or a new port, joining through a random live node.
@@ -13,30 +14,17 @@ struct Churner: Sendable {
     let events: EventLog
     let settings: ChurnSettings
 
-    /// Starts a node (joining through a random running one), waits until it has joined
-    /// (at most 5 s) and offers it to the workload. `listen` nil: a free port.
+    /// Starts a node (joining through a random member), waits until it has joined (at most
+    /// 5 s) and offers it to the workload. `listen` nil: a free port.
     @discardableResult
     func startNode(listen: String? = nil) async throws -> LiveNode {
         let process = try cluster.add(listen: listen ?? "127.0.0.1:0")
         let node = try membership.prepare(process, timeout: settings.operationTimeout)
-        if cluster.running.count > 1, !(await waitUntilJoined(node)) {
+        if cluster.members.count > 1, !(await cluster.waitUntilJoined(process, timeout: .seconds(5))) {
             events.note("node \(process.address) pid \(process.pid) has no successor after 5 s; used anyway")
         }
         membership.insert(node)
         return node
-    }
-
-    /// Polls the node's own view until it has a successor other than itself (bounded).
-    private func waitUntilJoined(_ node: LiveNode) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if let (_, info) = try? await node.client.info(),
-               let first = info.successors.first, first.id != node.process.id {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(50))  // re-polling another process's state, bounded
-        }
-        return false
     }
 
     /// Kills and restarts nodes on the schedule from `start` until `end` (periodic kills at
@@ -79,7 +67,7 @@ struct Churner: Sendable {
     private func killAndRestart(_ victim: LiveNode?, random: inout SeededRandom) async -> LiveNode? {
         guard let victim, membership.count > 1 else { return nil }
         membership.remove(victim)
-        victim.process.crash()
+        cluster.crash([victim.process])
         victim.client.close()  // requests still waiting on it fail now and go elsewhere
         metrics.countKill()
         let address = victim.process.address

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ToolSupport
 
 /// The harness's own log (`--logs DIR`/churn-events.log): kills, restarts, phase changes,
 /// wrong reads and lost keys, each with the seconds since the harness started. Thread-safe;

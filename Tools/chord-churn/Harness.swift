@@ -42,8 +42,11 @@ struct Harness: Sendable {
     func startRing() async throws {
         enter(.starting)
         for _ in 0..<settings.nodes { try await churner.startNode() }
-        guard let formed = await cluster.waitUntilExact(timeout: exactLimit) else {
-            throw HarnessError("the initial ring was not exact within \(secondsText(exactLimit)) s: \(await cluster.exactness())")
+        let formed: Duration
+        do {
+            formed = try await cluster.waitUntilExact(timeout: exactLimit)
+        } catch {
+            throw HarnessError("the initial ring was not exact within \(secondsText(exactLimit)) s: \(Self.findings(error))")
         }
         events.note("ring of \(settings.nodes) exact after \(secondsText(formed)) s")
     }
@@ -52,14 +55,21 @@ struct Harness: Sendable {
     /// that took from `since`.
     func settle(since: ContinuousClock.Instant, into report: inout ChurnReport) async {
         enter(.settle)
-        if await cluster.waitUntilExact(timeout: exactLimit) != nil {
+        do {
+            try await cluster.waitUntilExact(timeout: exactLimit)
             let now = ContinuousClock.now
             report.exactAfter = now - since
             report.exactAfterLastKill = metrics.lastKill.map { now - $0 }
             events.note("ring exact \(secondsText(now - since)) s after churn stopped")
-        } else {
-            events.note("ring NOT exact: \(await cluster.exactness())")
+        } catch {
+            events.note("ring NOT exact: \(Self.findings(error))")
         }
+    }
+
+    /// What the last exactness check found, for the log (the counts).
+    private static func findings(_ error: ClusterError) -> String {
+        guard case .notExact(let last, _, _) = error else { return "\(error)" }
+        return "\(last)"
     }
 
     /// Waits for repair (bounded), then reads every key back.
@@ -75,7 +85,6 @@ struct Harness: Sendable {
     func stop() {
         membership.closeClients()
         cluster.stopAll(timeout: .seconds(5))
-        membership.killEverything()
         events.close()
     }
 }

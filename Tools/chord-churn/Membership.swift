@@ -24,8 +24,8 @@ final class LiveNode: Sendable {
     func markDead() { alive.store(false, ordering: .releasing) }
 }
 
-/// The nodes the workload may use, and every process the harness ever started (so that all
-/// of them can be killed by PID if the harness is interrupted). Thread-safe.
+/// The nodes the workload may use (the cluster keeps every process started, to stop them
+/// all by PID). Thread-safe.
 final class Membership: Sendable {
     private struct State {
         var live: [LiveNode] = []
@@ -33,17 +33,14 @@ final class Membership: Sendable {
     }
 
     private let state: Mutex<State>
-    private let everyProcess = Mutex<[NodeProcess]>([])
 
     init(seed: UInt64) {
         state = Mutex(State(random: SeededRandom(seed: seed)))
     }
 
-    /// Remembers a started process (for cleanup) and makes its client; the workload does
-    /// not use it before `insert`.
+    /// Makes a started process's client; the workload does not use it before `insert`.
     func prepare(_ process: NodeProcess, timeout: Duration) throws(ChordClientError) -> LiveNode {
-        everyProcess.withLock { $0.append(process) }
-        return LiveNode(process: process, client: try ChordClient(via: process.address, timeout: timeout))
+        LiveNode(process: process, client: try ChordClient(via: process.address, timeout: timeout))
     }
 
     /// Offers a prepared node to the workload.
@@ -71,10 +68,5 @@ final class Membership: Sendable {
     /// Closes every client (at the end).
     func closeClients() {
         for node in live { node.client.close() }
-    }
-
-    /// SIGKILLs every process ever started that still runs (interrupted harness).
-    func killEverything() {
-        for process in everyProcess.withLock({ $0 }) where process.isRunning { process.crash() }
     }
 }

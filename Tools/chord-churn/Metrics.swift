@@ -1,4 +1,5 @@
 import Synchronization
+import ToolSupport
 
 /// Where the run is; operations are counted as during churn or outside it by the phase they
 /// were issued in.
@@ -41,9 +42,7 @@ struct OperationTally: Sendable {
 
     /// A latency percentile in milliseconds (0 without samples).
     func percentile(_ fraction: Double) -> Double {
-        let sorted = latencies.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count - 1)).rounded())))]
+        ToolSupport.percentile(latencies.sorted(), fraction)
     }
 }
 

@@ -1,5 +1,6 @@
 import ChordClient
 import ChordCore
+import ToolSupport
 
 /// Runs one key operation through a random live node within the operation timeout: when
 /// the node it went through was killed meanwhile, it is tried again through another live

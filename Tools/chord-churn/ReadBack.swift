@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// The outcome of reading every key back at the end.
 struct Verification: Sendable {
     /// Keys whose value is one their history allows.
@@ -52,7 +54,7 @@ struct ReadBack: Sendable {
                 verification.correct += 1
             } else {
                 verification.lost += 1
-                let text = "\(KeyLedger.name(key)): read \(value.map { String(decoding: $0, as: UTF8.self) } ?? "none"), "
+                let text = "\(KeyLedger.name(key)): read \(AllowedValues.text(value)), "
                     + "allowed \(ledger.allowedText(key))"
                 events.note("lost write: " + text)
                 if verification.examples.count < 10 { verification.examples.append(text) }

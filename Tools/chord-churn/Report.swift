@@ -1,4 +1,5 @@
 import CommandLineSupport
+import ToolSupport
 
 /// Everything a run measured, printed as a table or one JSON object.
 struct ChurnReport {

@@ -3,10 +3,6 @@ import ChordCore
 import CommandLineSupport
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension Harness {
     /// Runs the scenario the settings name and reports what it measured.
     func run() async -> ChurnReport {
@@ -70,16 +66,13 @@ extension Harness {
               let second = live.first(where: { $0.process.id == successor.id }), first !== second else {
             throw HarnessError("owner \(owner) or successor \(successor) of \(key) is not a distinct live node")
         }
-        let exposed = keysReplicatedOnlyOn(live.map(\.process.id), alsoOn: [first.process.id, second.process.id])
+        let exposed = keysReplicatedOnlyOn(ExactRing(live.map(\.process.peer)), alsoOn: [first.process.id, second.process.id])
         report.details.append(("keys_with_one_copy_left", String(exposed),
                                "\(exposed) (their R replicas included both killed nodes)"))
         enter(.churn)
         for node in [first, second] { membership.remove(node) }
-        kill(first.process.pid, SIGKILL)
-        kill(second.process.pid, SIGKILL)
-        let killed = ContinuousClock.now
+        let killed = cluster.crash([first.process, second.process])  // both SIGKILLed at the same instant, then reaped
         for node in [first, second] {
-            node.process.crash()  // reaps it
             node.client.close()
             metrics.countKill()
             events.note("killed \(node.process.address) id \(node.process.id.shortHex()) pid \(node.process.pid)")
@@ -93,16 +86,14 @@ extension Harness {
         await verifyKeys(into: &report)
     }
 
-    /// How many keys have every one of `killed` among their R replicas, on a ring of `ring`.
-    private func keysReplicatedOnlyOn(_ ring: [Identifier], alsoOn killed: [Identifier]) -> Int {
-        let sorted = ring.sorted()
-        let replicas = min(settings.replicas, sorted.count)
+    /// How many keys have every one of `killed` among their R replicas (the owner and its
+    /// next R − 1 members) on `ring`.
+    private func keysReplicatedOnlyOn(_ ring: ExactRing, alsoOn killed: [Identifier]) -> Int {
         var count = 0
         for key in 0..<settings.keys {
-            let id = Identifier.forKey(KeyLedger.name(key))
-            let owner = sorted.firstIndex { $0 >= id } ?? 0
-            let set = Set((0..<replicas).map { sorted[(owner + $0) % sorted.count] })
-            if killed.allSatisfy(set.contains) { count += 1 }
+            guard let owner = ring.ownerPosition(of: Identifier.forKey(KeyLedger.name(key))) else { continue }
+            let replicas = Set(([ring.members[owner]] + ring.successors(of: owner, count: settings.replicas - 1)).map(\.id))
+            if killed.allSatisfy(replicas.contains) { count += 1 }
         }
         return count
     }

@@ -1,4 +1,5 @@
 import CommandLineSupport
+import ToolSupport
 
 /// The client workload: C tasks issuing operations at a fixed total rate, each on an idle
 /// key (one writer per key), through random live nodes; every outcome goes to the ledger
@@ -69,8 +70,7 @@ struct Workload: Sendable {
                 + "through \(outcome.lastVia.map(\.description) ?? "no node") (\(outcome.attempts) tries): \(outcome.failure ?? "?")")
         }
         if verdict == .wrongRead, case .some(let seen) = outcome.answer {
-            let text = seen.map { String(decoding: $0, as: UTF8.self) } ?? "none"
-            events.note("wrong read: \(KeyLedger.name(key)) read \(text), allowed \(ledger.allowedText(key))")
+            events.note("wrong read: \(KeyLedger.name(key)) read \(AllowedValues.text(seen)), allowed \(ledger.allowedText(key))")
         }
     }
 }

@@ -5,16 +5,7 @@ import Foundation
 /// chord-churn: a ring of real chord-node processes under a client workload while nodes are
 /// SIGKILLed and restarted; checks that nothing acknowledged was lost. See `usage`.
 
-let settings: ChurnSettings
-do {
-    guard let parsed = try ChurnSettings(arguments: Array(CommandLine.arguments.dropFirst())) else {
-        print(usage.text)
-        exit(0)
-    }
-    settings = parsed
-} catch {
-    StandardStreams.exitWithUsageError(error.message, usage: usage, program: "chord-churn")
-}
+let settings = usage.settings(program: "chord-churn") { arguments throws(UsageError) in try ChurnSettings(arguments) }
 
 let harness: Harness
 let ticker: Ticker
@@ -27,8 +18,8 @@ do {
 }
 
 // Interrupted: kill every node started, by PID, then exit.
-Interrupts.onInterrupt { [membership = harness.membership] in
-    membership.killEverything()
+Interrupts.onInterrupt { [cluster = harness.cluster] in
+    cluster.killAll()
     StandardStreams.printError("\nchord-churn: interrupted; every node killed")
 }
 

@@ -26,27 +26,13 @@ let usage = Usage(
         .value("logs", "DIR", "write each node's log into DIR"),
     ])
 
-func fail(_ message: String) -> Never {
-    StandardStreams.exitWithUsageError(message, usage: usage, program: "chord-ring")
-}
-
-let arguments: ParsedArguments
-let nodeCount: Int
-let basePort: Int
-let replicas: Int
-do {
-    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
-    if arguments.wantsHelp {
-        print(usage.text)
-        exit(0)
-    }
-    guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
-    nodeCount = try arguments.int("nodes", default: 5, in: 1...200)
-    basePort = try arguments.int("base-port", default: 4000, in: 1...65535)
-    replicas = try arguments.int("replicas", default: 3, in: 1...16)
+let (arguments, nodeCount, basePort, replicas) = usage.settings(program: "chord-ring") { arguments throws(UsageError) in
+    try arguments.expectNoPositionals()
+    let nodeCount = try arguments.int("nodes", default: 5, in: 1...200)
+    let basePort = try arguments.int("base-port", default: 4000, in: 1...65535)
+    let replicas = try arguments.int("replicas", default: 3, in: 1...16)
     guard basePort + nodeCount - 1 <= 65535 else { throw UsageError("ports beyond 65535") }
-} catch {
-    fail("\(error)")
+    return (arguments, nodeCount, basePort, replicas)
 }
 let host = arguments.string("host") ?? "127.0.0.1"
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }

@@ -54,24 +54,12 @@ let usage = Usage(
         .flag("verify-replay", "run twice and check both runs have the same trace hash"),
     ])
 
-func fail(_ message: String) -> Never {
-    StandardStreams.exitWithUsageError(message, usage: usage, program: "chord-sim")
-}
-
-let arguments: ParsedArguments
-let settings: ScenarioSettings
-let scenario: Scenario
-do {
-    arguments = try ParsedArguments(Array(CommandLine.arguments.dropFirst()), options: usage.options)
-    if arguments.wantsHelp {
-        print(usage.text)
-        exit(0)
-    }
+let (arguments, scenario, settings) = usage.settings(program: "chord-sim") { arguments throws(UsageError) in
     guard arguments.positionals.count == 1 else { throw UsageError("give exactly one scenario") }
     guard let chosen = Scenario(rawValue: arguments.positionals[0]) else {
         throw UsageError("unknown scenario '\(arguments.positionals[0])'")
     }
-    scenario = chosen
+    let scenario = chosen
     var parsed = ScenarioSettings()
     var system = SystemRandomNumberGenerator()
     parsed.seed = try arguments.uint64("seed", default: system.next() % 1_000_000_000)
@@ -104,9 +92,7 @@ do {
     guard parsed.nodeConfig.quorumsAreValid else {
         throw UsageError("need W <= R, R' <= R and W + R' > R (got R=\(parsed.replicas), W=\(parsed.writeQuorum), R'=\(parsed.readQuorum))")
     }
-    settings = parsed
-} catch {
-    fail("\(error)")
+    return (arguments, scenario, parsed)
 }
 
 let clock = ContinuousClock()

@@ -8,28 +8,6 @@ struct IntegrationFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs blocking work (waiting for a process, reading its first line) on a Dispatch thread, so
-/// that the cooperative thread pool of the test runner is never blocked.
-func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
-}
-
-/// Polls `probe` every `interval` until it returns a value or `timeout` passes (then nil). The
-/// probe runs at least once, and once more at the deadline.
-func poll<T>(timeout: Duration, interval: Duration = .milliseconds(100),
-             _ probe: () async throws -> T?) async throws -> T? {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if let value = try await probe() { return value }
-        if ContinuousClock.now >= deadline { return nil }
-        try await Task.sleep(for: min(interval, deadline - ContinuousClock.now))
-    }
-}
-
 /// Waits (without blocking a thread) for `process` to exit, at most `timeout`; its status, or
 /// nil when it is still running. `process.terminationHandler` must not be set by anyone else.
 final class ExitWatcher: Sendable {
