@@ -5,6 +5,14 @@ package enum CurrentProcess {
         Syscalls.exit(status)
     }
 
+    /// This process's id.
+    package static var id: Int32 { Syscalls.processID() }
+
+    /// Blocks the calling thread for good (the process ends from another thread or a signal).
+    package static func waitForever() -> Never {
+        Syscalls.waitForever()
+    }
+
     /// Writes out what `print` has buffered, so that it shows at once even into a pipe.
     package static func flushBufferedOutput() {
         Syscalls.flushBufferedOutput()

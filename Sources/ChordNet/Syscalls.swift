@@ -311,6 +311,17 @@ enum Syscalls {
     static func exit(_ status: Int32) -> Never {
         Glibc.exit(status)
     }
+
+    /// This process's id.
+    static func processID() -> Int32 {
+        getpid()
+    }
+
+    /// Sleeps until a signal arrives (its handler runs), again and again: for a main thread
+    /// whose work happens on other threads.
+    static func waitForever() -> Never {
+        while true { pause() }
+    }
 }
 
 /// Carries a thread's closure to the new thread.

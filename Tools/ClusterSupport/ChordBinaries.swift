@@ -1,10 +1,6 @@
 import ChordCore
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Where the project's binaries are: `$CHORD_BIN_DIR`, else the directory of the running
 /// executable (the test runner and the tools live next to chord-node in .build/CONFIG).
 public enum ChordBinaries {

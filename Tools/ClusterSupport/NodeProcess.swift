@@ -115,7 +115,7 @@ public final class NodeProcess: @unchecked Sendable {
 
     /// Sends SIGKILL without waiting.
     public func signalKill() {
-        if process.isRunning { kill(pid, SIGKILL) }
+        if process.isRunning { ProcessSignal.kill.send(to: pid) }
     }
 
     /// Sends SIGKILL (a crash) and reaps the process.

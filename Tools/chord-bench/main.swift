@@ -1,5 +1,6 @@
 import ChordClient
 import ChordCore
+import ChordNet
 import ClusterSupport
 import CommandLineSupport
 import Foundation
@@ -246,8 +247,8 @@ cluster.stopAll()
 switch outcome {
 case .success(let line):
     print("JSON " + line)
-    exit(0)
+    CurrentProcess.exit(0)
 case .failure(let error):
     StandardStreams.printError("chord-bench: \(error)")
-    exit(1)
+    CurrentProcess.exit(1)
 }

@@ -1,9 +1,6 @@
+import ChordNet
 import CommandLineSupport
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Once a second: a progress line on standard error (rewritten in place with \r when it is
 /// a terminal) and a row of the per-second CSV file.
@@ -11,7 +8,7 @@ final class Ticker: Sendable {
     private let metrics: RunMetrics
     private let membership: Membership
     private let csv: FileHandle?
-    private let isTerminal = isatty(2) == 1
+    private let isTerminal = FileDescriptor.standardError.isTerminal
 
     /// CSV columns.
     static let header = "second,ops,ok,failed,wrong_reads,p50_ms,p99_ms,live_nodes,kills,phase\n"

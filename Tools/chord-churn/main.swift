@@ -1,3 +1,4 @@
+import ChordNet
 import ClusterSupport
 import CommandLineSupport
 import Foundation
@@ -14,7 +15,7 @@ do {
     ticker = try Ticker(metrics: harness.metrics, membership: harness.membership, csvPath: settings.csvPath)
 } catch {
     StandardStreams.printError("chord-churn: \(error)")
-    exit(1)
+    CurrentProcess.exit(1)
 }
 
 // Interrupted: kill every node started, by PID, then exit.
@@ -30,4 +31,4 @@ progress.cancel()
 await progress.value
 harness.stop()
 print(settings.json ? report.json : report.table)
-exit(report.passed ? 0 : 1)
+CurrentProcess.exit(report.passed ? 0 : 1)

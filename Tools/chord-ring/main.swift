@@ -3,9 +3,7 @@ import ClusterSupport
 import CommandLineSupport
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import ChordNet
 
 /// chord-ring: starts a local ring of chord-node processes and keeps it serving until Ctrl-C.
 
@@ -40,7 +38,17 @@ if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory,
 
 let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
 let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum, logDirectory: logDirectory,
-                           seed: UInt64(UInt32(truncatingIfNeeded: getpid())))
+                           seed: UInt64(UInt32(truncatingIfNeeded: CurrentProcess.id)))
+// Ctrl-C or SIGTERM, from now on (also while nodes start): every node started leaves
+// gracefully (SIGTERM by PID), then chord-ring exits.
+Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
+    print("\nstopping \(cluster.nodes.count) nodes...")
+    cluster.stopAll(timeout: .seconds(15))
+    for node in cluster.nodes {
+        print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
+    }
+    StandardStreams.flushBufferedOutput()
+}
 do {
     for offset in 0..<nodeCount {
         let listen = host.contains(":") ? "[\(host)]:\(basePort + offset)" : "\(host):\(basePort + offset)"
@@ -50,7 +58,7 @@ do {
 } catch {
     StandardStreams.printError("chord-ring: \(error) (is the port in use? try --base-port)")
     cluster.stopAll()
-    exit(1)
+    CurrentProcess.exit(1)
 }
 let first = cluster.nodes[0].address
 let last = cluster.nodes[cluster.nodes.count - 1].address
@@ -66,13 +74,4 @@ Press Ctrl-C to stop every node.
 """)
 StandardStreams.flushBufferedOutput()  // flush every stream: the addresses must show at once, even into a pipe
 
-// Ctrl-C or SIGTERM: every node leaves gracefully (SIGTERM by PID), then chord-ring exits.
-Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
-    print("\nstopping \(cluster.nodes.count) nodes...")
-    cluster.stopAll(timeout: .seconds(15))
-    for node in cluster.nodes {
-        print("node \(node.address) (pid \(node.pid)) exited with status \(node.waitForExit(timeout: .seconds(1)).map(String.init) ?? "?")")
-    }
-    StandardStreams.flushBufferedOutput()
-}
-while true { pause() }  // everything else happens in the interrupt handler's thread
+CurrentProcess.waitForever()  // everything else happens in the interrupt handler's thread

@@ -1,10 +1,7 @@
 import ChordCore
 import ChordSim
+import ChordNet
 import CommandLineSupport
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// chord-sim: runs Chord cores on a simulated network from one seed and reports figures.
 
@@ -114,4 +111,4 @@ if arguments.flag("json") {
     print(ReportPrinter.table(report, wallSeconds: wallSeconds, eventsPerSecond: eventsPerSecond, replayMatches: replayMatches))
 }
 let ok = report.passed && replayMatches != false
-exit(ok ? 0 : 1)
+CurrentProcess.exit(ok ? 0 : 1)
