@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "chord-churn", dependencies: ["ClusterSupport", "ToolSupport", "ChordClient", "ChordCore", "ChordNet", "CommandLineSupport"],
                           path: "Tools/chord-churn"),
         .executableTarget(name: "wire-bench", dependencies: ["ChordWire", "ChordCore"], path: "Tools/wire-bench"),
-        .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore"], path: "Tests/ChordCoreTests"),
+        .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore", "ChordSim"], path: "Tests/ChordCoreTests"),
         .testTarget(name: "ChordNetTests", dependencies: ["ChordNet", "ChordCore"], path: "Tests/ChordNetTests"),
         .testTarget(name: "ChordClientTests", dependencies: ["ChordClient", "ChordNet", "ChordWire", "ChordCore"],
                     path: "Tests/ChordClientTests"),

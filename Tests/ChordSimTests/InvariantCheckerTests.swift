@@ -72,7 +72,7 @@ struct InvariantCheckerTests {
         try simulation.checkRingIfDue(force: true)  // a stale join answer may do this briefly
         #expect(simulation.transientAppendageViolations == 1)
         // Let the grace pass with no event processed (nothing can repair it meanwhile).
-        simulation.now = simulation.now + simulation.appendageGrace + Nanos.seconds(1)
+        simulation.queue.advance(to: simulation.now + simulation.appendageGrace + Nanos.seconds(1))
         let violation = #expect(throws: InvariantViolation.self) {
             try simulation.checkRingIfDue(force: true)
         }

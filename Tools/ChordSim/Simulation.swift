@@ -18,18 +18,10 @@ public final class Simulation {
         public internal(set) var core: ChordNode?
         /// Whether its core counts as a ring participant (it has joined).
         public internal(set) var isMember = false
-        var timerGeneration: UInt32 = 0
         var checkedSuccessorListVersion: UInt64 = .max
 
         /// Whether the host is running.
         public var isAlive: Bool { core != nil }
-    }
-
-    /// A queue entry, kept small so the heap moves little memory: a delivery names a slot in
-    /// `datagrams` where the envelope waits.
-    enum Event {
-        case deliver(slot: Int32)
-        case timer(node: Int32, generation: UInt32)
     }
 
     /// A datagram on its way.
@@ -58,7 +50,7 @@ public final class Simulation {
     /// Every host ever created, by index.
     public internal(set) var hosts: [Host] = []
     /// Simulated time.
-    public internal(set) var now = Instant.zero
+    public var now: Instant { queue.now }
     /// Events processed.
     public internal(set) var steps: UInt64 = 0
     /// Hash of the event trace.
@@ -77,12 +69,11 @@ public final class Simulation {
     /// Generator for scenario decisions (which node joins through which, and so on).
     public var scenarioRandom: SeededRandom
 
-    var queue = DeadlineHeap<Event>()
+    /// Datagrams in flight and every host's timer.
+    var queue = EventQueue<Datagram>()
     /// Each host's core (also in `hosts`); the hot loop reads this array, because copying a
     /// `Host` out of `hosts` costs retains.
     var cores: [ChordNode?] = []
-    var datagrams: [Datagram?] = []
-    var freeDatagramSlots: [Int32] = []
     var networkRandom: SeededRandom
     var nodeSeeds: SeededRandom
     var effects: [Effect] = []
@@ -175,7 +166,7 @@ public final class Simulation {
         if debugOutput { print("CRASH t=\(now.seconds) h\(index) \(hosts[index].id.shortHex())") }
         hosts[index].core = nil
         cores[index] = nil
-        hosts[index].timerGeneration &+= 1
+        queue.disarmTimer(of: index)
         // Its lookups die with it (a restart on the same address is a new incarnation).
         let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key).sorted()
         for token in orphaned { outstandingLookups.removeValue(forKey: token) }
@@ -223,15 +214,9 @@ public final class Simulation {
 
     /// Processes events until simulated time `end` (inclusive), checking invariants.
     public func run(until end: Instant) throws(InvariantViolation) {
-        while let next = queue.earliest, next <= end {
-            let (time, event) = queue.popEarliest()!
-            now = time
+        while let (time, event) = queue.next(until: end) {
             switch event {
-            case .deliver(let slot):
-                var parked: Datagram?
-                swap(&parked, &datagrams[Int(slot)])
-                let datagram = parked!
-                freeDatagramSlots.append(slot)
+            case .deliver(let datagram):
                 let (index, source, envelope) = (Int(datagram.node), datagram.source, datagram.envelope)
                 guard cores[index] != nil else {
                     traffic.toCrashedHosts += 1
@@ -244,9 +229,8 @@ public final class Simulation {
                 traffic.delivered += 1
                 handle(index, .received(envelope, from: source))
                 try afterEvent(index)
-            case .timer(let node, let generation):
-                let index = Int(node)
-                guard cores[index] != nil, hosts[index].timerGeneration == generation else { continue }
+            case .timer(let index):
+                guard cores[index] != nil else { continue }
                 steps += 1
                 trace.mix(UInt64(bitPattern: time.nanoseconds))
                 trace.mix(UInt64(index) << 32 | 0xFF)
@@ -254,7 +238,7 @@ public final class Simulation {
                 try afterEvent(index)
             }
         }
-        now = max(now, end)
+        queue.advance(to: end)
         try checkRingIfDue(force: false)
     }
 
@@ -307,8 +291,7 @@ public final class Simulation {
             case .send(let envelope, let destination):
                 send(envelope, from: index, to: destination)
             case .armTimer(let instant):
-                hosts[index].timerGeneration &+= 1
-                queue.insert(.timer(node: Int32(index), generation: hosts[index].timerGeneration), at: max(instant, now))
+                queue.armTimer(of: index, at: instant)
             case .lookupCompleted(let token, let outcome):
                 judgeLookup(token: token, outcome: outcome)
             case .requestCompleted(let token, let answer):
@@ -339,21 +322,11 @@ public final class Simulation {
             return
         }
         let datagram = Datagram(node: Int32(target), source: hosts[index].address, envelope: envelope)
-        queue.insert(.deliver(slot: park(datagram)), at: now + network.latency(&networkRandom))
+        queue.send(datagram, arrival: now + network.latency(&networkRandom))
         if network.duplicateRate > 0 && networkRandom.nextUnit() < network.duplicateRate {
             traffic.duplicated += 1
-            queue.insert(.deliver(slot: park(datagram)), at: now + network.latency(&networkRandom))
+            queue.send(datagram, arrival: now + network.latency(&networkRandom))
         }
-    }
-
-    /// Stores a datagram until delivery; returns its slot.
-    private func park(_ datagram: Datagram) -> Int32 {
-        if let slot = freeDatagramSlots.popLast() {
-            datagrams[Int(slot)] = datagram
-            return slot
-        }
-        datagrams.append(datagram)
-        return Int32(datagrams.count - 1)
     }
 
     private func afterEvent(_ index: Int) throws(InvariantViolation) {

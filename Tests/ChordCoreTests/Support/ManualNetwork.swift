@@ -1,18 +1,20 @@
 @testable import ChordCore
+import ChordSim
 
 // A tiny deterministic network for driving `ChordNode` state machines by hand.
 //
-// `ManualNetwork` owns a few nodes keyed by address, a virtual clock and one timer per node.
-// Every effect a node returns is recorded; sends become `Datagram`s in a queue that the test
-// delivers one at a time, all at once, or drops. Nothing happens unless the test asks for
-// it, nothing sleeps, and every loop is bounded by a step limit.
+// `ManualNetwork` owns a few nodes keyed by address on the simulator's event queue
+// (`ChordSim.EventQueue`: the virtual clock, the datagrams in flight and one timer per node).
+// Every effect a node returns is recorded; sends become `Datagram`s in flight that the test
+// delivers one at a time, all at once, in time order, or drops. Nothing happens unless the
+// test asks for it, nothing sleeps, and every loop is bounded by a step limit.
 //
 // Addresses without a node are "outside" the network: datagrams to them wait in the queue
 // until the test takes them (and perhaps answers by hand with `inject`/`reply`), or are
 // answered by a scripted `responder`, or are dropped when delivered. Crashed nodes drop
 // everything sent to them and their timers never fire.
 //
-// Ties are broken by queue order (datagrams) and by address (timers), never by Dictionary
+// Events due at the same instant come in the order they were scheduled, never in Dictionary
 // iteration order, so a run is a pure function of its inputs.
 
 /// Test identities on an obvious ring: `peer(100)` has identifier 100 and address
@@ -56,6 +58,8 @@ struct Datagram: CustomStringConvertible {
     var envelope: Envelope
     var sentAt: Instant
     var arrival: Instant
+    /// Its place among the datagrams sent on the network (-1 for one injected by hand).
+    var id = -1
 
     var message: Message { envelope.message }
     var description: String { "\(from) -> \(to) #\(envelope.requestID) \(message) @\(sentAt)" }
@@ -72,14 +76,19 @@ struct LoggedEffect: CustomStringConvertible {
 
 final class ManualNetwork {
     /// The virtual clock; only moves forward.
-    private(set) var now = Instant.zero
+    var now: Instant { events.now }
     /// Delay added to every datagram: a request answered at once has round trip 2 × this.
     var oneWayDelay: Int64
     private(set) var nodes: [NodeAddress: ChordNode] = [:]
-    /// Each node's armed timer (the node has one; re-arming replaces it).
-    private(set) var timers: [NodeAddress: Instant] = [:]
+    /// Each node's number on the event queue, and the addresses by number.
+    private var numbers: [NodeAddress: Int] = [:]
+    private var addresses: [NodeAddress] = []
+    /// The clock, the datagrams in flight and each node's timer.
+    private var events = EventQueue<Datagram>()
+    /// Datagrams in flight, in send order, with their tickets on the event queue.
+    private var inFlight: [(ticket: EventQueue<Datagram>.Ticket, datagram: Datagram)] = []
     /// Datagrams not delivered yet, in send order.
-    private(set) var queue: [Datagram] = []
+    var queue: [Datagram] { inFlight.map(\.datagram) }
     /// Every datagram ever sent, in order (including injected ones).
     private(set) var sent: [Datagram] = []
     /// Datagrams dropped on purpose or because nobody was there.
@@ -102,6 +111,10 @@ final class ManualNetwork {
     func add(_ me: Peer, config: NodeConfig = .testing(), seed: UInt64? = nil) -> ChordNode {
         let node = ChordNode(me: me, config: config, seed: seed ?? UInt64(me.address.port))
         nodes[me.address] = node
+        if numbers[me.address] == nil {
+            numbers[me.address] = addresses.count
+            addresses.append(me.address)
+        }
         return node
     }
 
@@ -134,7 +147,7 @@ final class ManualNetwork {
     /// From now on the node at `address` hears nothing and its timer never fires.
     func crash(_ peer: Peer) {
         crashed.insert(peer.address)
-        timers[peer.address] = nil
+        if let number = numbers[peer.address] { events.disarmTimer(of: number) }
     }
 
     // MARK: Inputs
@@ -192,17 +205,20 @@ final class ManualNetwork {
 
     /// Removes and returns the first queued datagram matching `filter`, without delivering it.
     func take(where filter: (Datagram) -> Bool = { _ in true }) -> Datagram? {
-        guard let index = queue.firstIndex(where: filter) else { return nil }
-        return queue.remove(at: index)
+        guard let index = inFlight.firstIndex(where: { filter($0.datagram) }) else { return nil }
+        events.withdraw(inFlight[index].ticket)
+        return inFlight.remove(at: index).datagram
     }
 
     /// Removes every queued datagram matching `filter`; returns how many.
     @discardableResult
     func drop(where filter: (Datagram) -> Bool) -> Int {
-        let doomed = queue.filter(filter)
-        queue.removeAll(where: filter)
-        dropped += doomed
-        return doomed.count
+        var count = 0
+        while let datagram = take(where: filter) {
+            dropped.append(datagram)
+            count += 1
+        }
+        return count
     }
 
     /// Delivers the first queued datagram matching `filter` (advancing the clock to its
@@ -223,11 +239,11 @@ final class ManualNetwork {
             guard let datagram = take() else { return true }
             if dropping(datagram) { dropped.append(datagram) } else { deliver(datagram) }
         }
-        return queue.isEmpty
+        return inFlight.isEmpty
     }
 
     private func deliver(_ datagram: Datagram) {
-        now = max(now, datagram.arrival)
+        events.advance(to: datagram.arrival)
         if crashed.contains(datagram.to) {
             dropped.append(datagram)
         } else if let receiver = nodes[datagram.to] {
@@ -248,44 +264,36 @@ final class ManualNetwork {
 
     /// Moves the clock forward (never back) without firing anything.
     func advance(to instant: Instant) {
-        now = max(now, instant)
+        events.advance(to: instant)
     }
 
     /// Fires `peer`'s armed timer, first moving the clock to it; returns the effects, or
     /// nil if no timer is armed.
     @discardableResult
     func fireTimer(of peer: Peer) -> [Effect]? {
-        guard let deadline = timers[peer.address] else { return nil }
-        timers[peer.address] = nil
-        now = max(now, deadline)
+        guard let number = numbers[peer.address], let deadline = events.timer(of: number) else { return nil }
+        events.disarmTimer(of: number)
+        events.advance(to: deadline)
         return handle(.timer, at: peer)
     }
 
-    /// The earliest armed timer, ties broken by address.
-    var nextTimer: (address: NodeAddress, at: Instant)? {
-        timers.min { ($0.value, $0.key) < ($1.value, $1.key) }.map { ($0.key, $0.value) }
-    }
-
-    /// Runs the network in time order (datagram arrivals and timers, datagrams first on
-    /// ties) until nothing is due at or before `limit`, then sets the clock to `limit`.
-    /// Returns false if `maxSteps` events were not enough.
+    /// Runs the network in time order (datagram arrivals and timers, in the order they were
+    /// scheduled on ties) until nothing is due at or before `limit`, then sets the clock to
+    /// `limit`. Returns false if `maxSteps` events were not enough.
     @discardableResult
     func run(until limit: Instant, maxSteps: Int = 100_000, dropping: (Datagram) -> Bool = { _ in false }) -> Bool {
         for _ in 0..<maxSteps {
-            let datagramIndex = queue.indices.min { queue[$0].arrival < queue[$1].arrival }
-            let timer = nextTimer
-            if let index = datagramIndex, queue[index].arrival <= limit,
-               timer.map({ queue[index].arrival <= $0.at }) ?? true {
-                let datagram = queue.remove(at: index)
-                if dropping(datagram) { dropped.append(datagram) } else { deliver(datagram) }
-            } else if let timer, timer.at <= limit {
-                timers[timer.address] = nil
-                now = max(now, timer.at)
-                let effects = nodes[timer.address]!.handle(.timer, now: now)
-                record(effects, from: timer.address)
-            } else {
-                now = max(now, limit)
+            guard let (_, event) = events.next(until: limit) else {
+                events.advance(to: limit)
                 return true
+            }
+            switch event {
+            case .deliver(let datagram):
+                if let index = inFlight.firstIndex(where: { $0.datagram.id == datagram.id }) { inFlight.remove(at: index) }
+                if dropping(datagram) { dropped.append(datagram) } else { deliver(datagram) }
+            case .timer(let number):
+                let address = addresses[number]
+                record(nodes[address]!.handle(.timer, now: now), from: address)
             }
         }
         return false
@@ -306,7 +314,7 @@ final class ManualNetwork {
             case .send(let envelope, let destination):
                 enqueue(Datagram(from: address, to: destination, envelope: envelope, sentAt: now, arrival: now + oneWayDelay))
             case .armTimer(let instant):
-                if !crashed.contains(address) { timers[address] = instant }
+                if !crashed.contains(address), let number = numbers[address] { events.armTimer(of: number, at: instant) }
             case .lookupCompleted, .event, .leaveCompleted, .requestCompleted:
                 break
             }
@@ -314,8 +322,10 @@ final class ManualNetwork {
     }
 
     private func enqueue(_ datagram: Datagram) {
+        var datagram = datagram
+        datagram.id = sent.count
         sent.append(datagram)
-        queue.append(datagram)
+        inFlight.append((events.send(datagram, arrival: datagram.arrival), datagram))
     }
 
     /// Events of one node, in order.
