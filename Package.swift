@@ -1,9 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The Chord DHT: a pure protocol core, a simulator that runs thousands of cores
-/// deterministically, and (later) a UDP shell with command-line tools.
-/// Swift toolchain only: no package dependencies.
+/// The Chord DHT: a pure protocol core (ChordCore), its binary wire codec (ChordWire), the UDP
+/// shell that runs one core on a socket (ChordNet, chord-node), the client library and commands
+/// (ChordClient, dht, dhtlookup), and the tools: a deterministic simulator that runs thousands
+/// of cores (ChordSim, chord-sim), real-process rings, benchmarks and a churn harness
+/// (ClusterSupport, chord-ring, chord-bench, chord-churn, wire-bench). docs/DESIGN.md says
+/// where everything lives. Swift toolchain only: no package dependencies.
 let package = Package(
     name: "ChordDHT",
     products: [
