@@ -52,7 +52,8 @@ public enum ChordClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .ok, .notFound: return nil
         case .keyTooLarge, .valueTooLarge, .badRequest: self = .rejected(status)
         case .timedOut: self = .ringTimedOut
-        case .outOfSpace, .overloaded, .internalFailure, .unavailable, .unknownCommand, .notResponsible:
+        case .outOfSpace, .overloaded, .internalFailure, .unavailable, .unknownCommand, .notResponsible, .retryWithCookie,
+             .authenticationFailed, .noClusterKey:
             self = .refused(status)
         }
     }

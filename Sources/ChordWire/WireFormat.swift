@@ -19,7 +19,7 @@ public enum WireFormat {
     /// The largest UDP payload over IPv4 (65,535 − 8 UDP − 20 IP header bytes).
     public static let maximumDatagramBytes = 65_507
     /// The protocol version this build speaks (header byte 2).
-    public static let protocolVersion: UInt8 = 1
+    public static let protocolVersion: UInt8 = 2
     /// The two magic bytes every datagram starts with: "CH".
     public static let magic: (UInt8, UInt8) = (0x43, 0x48)
     /// Bytes of the fixed header (magic, version, type, flags, request id).
@@ -161,6 +161,7 @@ enum MessageType: UInt8 {
 enum FieldSize {
     /// Flags bit 0: the sender follows the header.
     static let senderPresent: UInt8 = 0x01
+    static let cookiePresent: UInt8 = 0x02
     /// Smallest encoded peer: identifier, family, IPv4 address, port.
     static let minimumPeer = Identifier.byteCount + 1 + 4 + 2
     /// Smallest encoded lookup hop: IPv4 address, flags.
@@ -219,6 +220,7 @@ extension WireFormat {
     /// `maximumDatagramBytes` before building a message that may be large.
     public static func encodedSize(of envelope: Envelope) -> Int {
         var total = headerBytes
+        if envelope.cookie != nil { total += 8 }
         if let sender = envelope.sender { total += FieldSize.peer(sender) }
         return total + encodedBodySize(of: envelope.message)
     }

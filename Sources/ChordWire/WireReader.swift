@@ -140,17 +140,15 @@ struct WireReader {
         return peers
     }
 
+    /// A key of any length that fits the datagram: the node, not the decoder, refuses an
+    /// empty or too long key, so that the sender hears why (`key too large`).
     mutating func key() throws(WireError) -> [UInt8] {
-        let length = Int(try u16())
-        guard length > 0 else { throw .invalidField("empty key") }
-        guard length <= StorageLimits.maximumKeyBytes else { throw .tooLarge(length) }
-        return try byteArray(length)
+        try byteArray(Int(try u16()))
     }
 
+    /// A value of any length that fits the datagram (the node answers `value too large`).
     mutating func value() throws(WireError) -> [UInt8] {
-        let length = Int(try u32())
-        guard length <= StorageLimits.maximumValueBytes else { throw .tooLarge(length) }
-        return try byteArray(length)
+        try byteArray(Int(try u32()))
     }
 
     mutating func optionalValue() throws(WireError) -> [UInt8]? {
@@ -204,18 +202,19 @@ struct WireReader {
         guard version == WireFormat.protocolVersion else { throw .unsupportedVersion(version) }
         let typeCode = try u8()
         let flags = try u8()
-        guard flags & ~FieldSize.senderPresent == 0 else { throw .invalidField("header flags") }
+        guard flags & ~(FieldSize.senderPresent | FieldSize.cookiePresent) == 0 else { throw .invalidField("header flags") }
         let requestID = try u64()
+        let cookie = flags & FieldSize.cookiePresent != 0 ? try u64() : nil
         let sender = flags & FieldSize.senderPresent != 0 ? try peer() : nil
 
         guard let type = MessageType(rawValue: typeCode) else {
             guard typeCode < MessageType.firstResponse else { throw .unknownResponseType(typeCode) }
             // An unknown request: the header is valid; its body is not ours to read.
-            return Envelope(requestID: requestID, sender: sender, message: .unknownRequest(type: typeCode))
+            return Envelope(requestID: requestID, cookie: cookie, sender: sender, message: .unknownRequest(type: typeCode))
         }
         let message = try body(type)
         guard index == bytes.count else { throw .trailingBytes(bytes.count - index) }
-        return Envelope(requestID: requestID, sender: sender, message: message)
+        return Envelope(requestID: requestID, cookie: cookie, sender: sender, message: message)
     }
 
     mutating func body(_ type: MessageType) throws(WireError) -> Message {

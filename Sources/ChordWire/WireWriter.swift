@@ -136,8 +136,9 @@ struct WireWriter {
         u8(WireFormat.magic.1)
         u8(WireFormat.protocolVersion)
         u8(WireFormat.typeCode(of: envelope.message))
-        u8(envelope.sender == nil ? 0 : FieldSize.senderPresent)
+        u8((envelope.sender == nil ? 0 : FieldSize.senderPresent) | (envelope.cookie == nil ? 0 : FieldSize.cookiePresent))
         u64(envelope.requestID)
+        if let cookie = envelope.cookie { u64(cookie) }
         if let sender = envelope.sender { peer(sender) }
         body(envelope.message)
     }

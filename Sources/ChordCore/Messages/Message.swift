@@ -101,18 +101,23 @@ public enum Message: Sendable, Equatable {
     }
 }
 
-/// A message with its header: request id and sender.
+/// A message with its header: request id, cookie and sender.
 public struct Envelope: Sendable, Equatable {
     /// Matches a response to its request; also the key of the responder's reply cache.
+    /// Nodes draw it at random, so that an answer proves the answerer received the request.
     public var requestID: UInt64
+    /// A return-routability cookie (docs/PROTOCOL.md, "Trust"): in a request, the cookie the
+    /// receiver gave this sender; in an answer, the cookie the answerer gives the requester.
+    public var cookie: UInt64?
     /// The sending ring member, or nil when a client (not a ring member) sent it.
     public var sender: Peer?
     /// The body.
     public var message: Message
 
     /// An envelope.
-    public init(requestID: UInt64, sender: Peer?, message: Message) {
+    public init(requestID: UInt64, cookie: UInt64? = nil, sender: Peer?, message: Message) {
         self.requestID = requestID
+        self.cookie = cookie
         self.sender = sender
         self.message = message
     }

@@ -24,6 +24,15 @@ public enum Status: UInt8, Sendable, Equatable, CaseIterable, CustomStringConver
     case unavailable = 10
     /// The request was malformed (for example a key that is not UTF-8).
     case badRequest = 11
+    /// The answer was withheld: the requester's address is not validated yet (the answer
+    /// would be more than 3 times the request), or a member message came without the
+    /// receiver's cookie. Retry with the cookie in this answer's header.
+    case retryWithCookie = 12
+    /// The node requires a cluster key, and the datagram had no valid tag (or one outside
+    /// the replay window).
+    case authenticationFailed = 13
+    /// The datagram carried a cluster-key tag, but the node has no cluster key.
+    case noClusterKey = 14
 
     /// A readable description.
     public var description: String {
@@ -40,6 +49,9 @@ public enum Status: UInt8, Sendable, Equatable, CaseIterable, CustomStringConver
         case .timedOut: return "timed out"
         case .unavailable: return "too few replicas answered"
         case .badRequest: return "bad request"
+        case .retryWithCookie: return "retry with cookie"
+        case .authenticationFailed: return "cluster key missing or wrong"
+        case .noClusterKey: return "the node has no cluster key"
         }
     }
 }

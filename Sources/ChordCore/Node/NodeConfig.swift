@@ -95,6 +95,40 @@ public struct NodeConfig: Sendable {
     /// shell sets it at start; the simulator leaves 0 (simulated time is its wall time).
     public var wallClockOffset: Int64 = 0
 
+    // MARK: Trust
+
+    /// How a member's identifier follows from the address it advertises. A datagram whose
+    /// sender, or any peer it names, breaks the rule is dropped.
+    public var identityRule = IdentityRule.sha1OfAddressText
+    /// Versions whose timestamp is further ahead of this node's clock than this are refused
+    /// (nobody can pin a key with a version from the future), and the clock does not follow
+    /// them.
+    public var maximumClockDrift: Int64 = Nanos.seconds(60)
+    /// Requests one source address may send per second before the node answers `overloaded`
+    /// instead of working (a token bucket per source; 0 turns the limit off).
+    public var requestsPerSourcePerSecond = 100_000
+    /// Requests one source may send in a burst above that rate.
+    public var requestBurstPerSource = 20_000
+
     /// The defaults above.
     public init() {}
+}
+
+/// How a member's identifier follows from the address it advertises (docs/PROTOCOL.md,
+/// "Trust"): a node cannot choose its place on the ring, only its address.
+public struct IdentityRule: Sendable {
+    private let derive: @Sendable (NodeAddress) -> Identifier
+
+    /// A rule from a derivation function.
+    public init(_ derive: @escaping @Sendable (NodeAddress) -> Identifier) {
+        self.derive = derive
+    }
+
+    /// SHA-1 of the address text "HOST:PORT" (`NodeAddress.description`): every real ring's rule.
+    public static let sha1OfAddressText = IdentityRule { .forNode(advertising: $0.description) }
+
+    /// The identifier a member advertising `address` must have.
+    public func identifier(of address: NodeAddress) -> Identifier {
+        derive(address)
+    }
 }
