@@ -19,6 +19,9 @@ final class ClientTransport: Sendable {
 
     private let socket: SharedSocket
     private let table = Mutex(RequestTable())
+    /// The cookie each node gave this client (docs/PROTOCOL.md, "Trust"), sent with every
+    /// later request to it so that its answers are not limited to 3 times the request.
+    private let cookies = Mutex(ClientCookies())
     private let running = Atomic<Bool>(true)
     private let ids = RequestIDs()
     /// How long a request may wait for its answer.
@@ -57,10 +60,11 @@ final class ClientTransport: Sendable {
     func request(_ message: Message, to destination: NodeAddress)
         async throws(ChordClientError) -> (envelope: Envelope, source: NodeAddress) {
         let id = ids.next()
-        let datagram = WireFormat.encode(Envelope(requestID: id, sender: nil, message: message))
+        let cookie = cookies.withLock { $0.cookie(of: destination) }
+        let envelope = Envelope(requestID: id, cookie: cookie, sender: nil, message: message)
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                begin(id: id, datagram: datagram, destination: destination, continuation: continuation)
+                begin(id: id, envelope: envelope, destination: destination, continuation: continuation)
             }
         } onCancel: {
             fail(id, with: .cancelled)
@@ -80,11 +84,13 @@ final class ClientTransport: Sendable {
 
     // MARK: Sending
 
-    private func begin(id: UInt64, datagram: [UInt8], destination: NodeAddress,
+    private func begin(id: UInt64, envelope: Envelope, destination: NodeAddress,
                        continuation: RequestContinuation) {
         let now = MonotonicClock.now().nanoseconds
         let first = retry.firstInterval
-        let request = PendingRequest(destination: destination, datagram: datagram, continuation: continuation,
+        let datagram = WireFormat.encode(envelope)
+        let request = PendingRequest(destination: destination, envelope: envelope, datagram: datagram,
+                                     continuation: continuation,
                                      deadline: now + timeoutNanoseconds, nextTransmission: now + first,
                                      interval: first)
         guard table.withLock({ $0.insert(request, id: id) }) else {
@@ -153,6 +159,19 @@ final class ClientTransport: Sendable {
             guard count < buffer.count,
                   let envelope = try? WireFormat.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count])),
                   envelope.message.isResponse else { continue }
+            if let cookie = envelope.cookie {
+                if table.withLock({ $0.isWaiting(envelope.requestID, on: source) }) {
+                    cookies.withLock { $0.learn(cookie, from: source) }
+                }
+                // The node withheld its answer until this client proves it receives at its
+                // address: send the request again, with the cookie (same request id, so a
+                // write the node already applied is answered from its reply cache).
+                if envelope.message == .error(.retryWithCookie),
+                   let again = table.withLock({ $0.retry(envelope.requestID, from: source, cookie: cookie) }) {
+                    _ = send(again, to: source)
+                    continue
+                }
+            }
             let continuation = table.withLock { $0.takeAnswered(envelope.requestID, from: source) }
             continuation?.resume(returning: .answered(envelope, from: source))
         }

@@ -1,4 +1,5 @@
 import ChordCore
+import ChordWire
 
 /// What a waiting request is resumed with: the answer and where it came from, or a failure.
 enum RequestOutcome: Sendable {
@@ -16,8 +17,12 @@ typealias RequestContinuation = UnsafeContinuation<RequestOutcome, Never>
 struct PendingRequest {
     /// Where the request went; only answers from there count.
     let destination: NodeAddress
+    /// The request (to encode it again with a cookie).
+    let envelope: Envelope
     /// The encoded request, sent again unchanged (same request id).
-    let datagram: [UInt8]
+    var datagram: [UInt8]
+    /// Times it was sent again because the node asked for its cookie.
+    var cookieRetries = 0
     /// The waiting task.
     let continuation: RequestContinuation
     /// When the request fails with `noAnswer`.
@@ -51,12 +56,30 @@ struct RequestTable {
         return true
     }
 
+    /// Whether request `id` is waiting for an answer from `source`.
+    func isWaiting(_ id: UInt64, on source: NodeAddress) -> Bool {
+        pending[id]?.destination == source
+    }
+
     /// Takes out the request `id` if `source` is where it went (an answer from elsewhere is
     /// ignored, and the request stays).
     mutating func takeAnswered(_ id: UInt64, from source: NodeAddress) -> RequestContinuation? {
         guard let request = pending[id], request.destination == source else { return nil }
         pending[id] = nil
         return request.continuation
+    }
+
+    /// The node asked request `id` (sent from `source`'s address) to be sent again with
+    /// `cookie`: returns the datagram to send, or nil if the request is unknown, went
+    /// elsewhere, or was already retried that way twice.
+    mutating func retry(_ id: UInt64, from source: NodeAddress, cookie: UInt64) -> [UInt8]? {
+        guard var request = pending[id], request.destination == source, request.cookieRetries < 2 else { return nil }
+        var envelope = request.envelope
+        envelope.cookie = cookie
+        request.datagram = WireFormat.encode(envelope)
+        request.cookieRetries += 1
+        pending[id] = request
+        return request.datagram
     }
 
     /// Takes out the request `id`, whatever its state (cancellation, send failure).

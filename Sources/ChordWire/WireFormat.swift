@@ -23,7 +23,7 @@ public enum WireFormat {
     /// The two magic bytes every datagram starts with: "CH".
     public static let magic: (UInt8, UInt8) = (0x43, 0x48)
     /// Bytes of the fixed header (magic, version, type, flags, request id).
-    public static let headerBytes = 13
+    public static let headerBytes = WireSize.header
 
     /// Most peers in a successor list, lookup step or neighbour list.
     public static let maximumPeers = 64
@@ -175,102 +175,18 @@ enum FieldSize {
     /// Lookup step kinds.
     static let stepOwner: UInt8 = 0
     static let stepCloser: UInt8 = 1
-
-    static func address(_ address: NodeAddress) -> Int {
-        address.family == .ipv4 ? 1 + 4 + 2 : 1 + 16 + 2
-    }
-
-    static func peer(_ peer: Peer) -> Int {
-        Identifier.byteCount + address(peer.address)
-    }
-
-    static func optionalPeer(_ peer: Peer?) -> Int {
-        guard let peer else { return 1 }
-        return 1 + self.peer(peer)
-    }
-
-    static func peers(_ peers: [Peer]) -> Int {
-        var total = 1
-        for peer in peers { total += self.peer(peer) }
-        return total
-    }
-
-    static func key(_ key: [UInt8]) -> Int { 2 + key.count }
-
-    static func value(_ value: [UInt8]) -> Int { 4 + value.count }
-
-    static func optionalValue(_ value: [UInt8]?) -> Int {
-        guard let value else { return 1 }
-        return 1 + self.value(value)
-    }
-
-    static func step(_ step: LookupStep) -> Int {
-        switch step {
-        case .owner(let list), .closer(let list): return 1 + peers(list)
-        }
-    }
-
-    static func hop(_ hop: LookupHop) -> Int {
-        address(hop.address) + 1 + (hop.id == nil ? 0 : Identifier.byteCount) + (hop.roundTrip == nil ? 0 : 8)
-    }
 }
 
 extension WireFormat {
-    /// The exact number of bytes `encode(envelope)` produces. Compare it with
+    /// The exact number of bytes `encode(envelope)` produces (`WireSize.of`). Compare it with
     /// `maximumDatagramBytes` before building a message that may be large.
     public static func encodedSize(of envelope: Envelope) -> Int {
-        var total = headerBytes
-        if envelope.cookie != nil { total += 8 }
-        if let sender = envelope.sender { total += FieldSize.peer(sender) }
-        return total + encodedBodySize(of: envelope.message)
+        WireSize.of(envelope)
     }
 
     /// The bytes one entry adds to a `store` message (for packing entries into datagrams:
     /// a `store` is `encodedSize` of an empty `store` plus this for each entry).
     public static func encodedSize(of entry: StoredEntry) -> Int {
-        FieldSize.key(entry.key) + FieldSize.optionalValue(entry.value) + 16
-    }
-
-    /// Bytes of a message body (everything after the header and sender).
-    static func encodedBodySize(of message: Message) -> Int {
-        switch message {
-        case .ping, .getNeighbors, .notify, .announce, .getInfo, .pong, .unknownRequest:
-            return 0
-        case .findNext, .traceLookup:
-            return Identifier.byteCount
-        case .leaving(let predecessor, let successors), .neighbors(let predecessor, let successors):
-            return FieldSize.optionalPeer(predecessor) + FieldSize.peers(successors)
-        case .get(let key), .remove(let key), .fetch(let key),
-             .ownerRequest(.get(let key)), .ownerRequest(.remove(let key)):
-            return FieldSize.key(key)
-        case .put(let key, let value), .ownerRequest(.put(let key, let value)):
-            return FieldSize.key(key) + FieldSize.value(value)
-        case .store(let entries):
-            var total = 2
-            for entry in entries { total += encodedSize(of: entry) }
-            return total
-        case .syncDigest(_, _, let digests):
-            return 2 * Identifier.byteCount + 2 + 8 * digests.count
-        case .nextHop(let step), .redirect(let step):
-            return FieldSize.step(step)
-        case .result(_, let value):
-            return 1 + FieldSize.optionalValue(value)
-        case .trace(let trace):
-            var total = Identifier.byteCount + 1 + 1
-            for hop in trace.hops { total += FieldSize.hop(hop) }
-            return total + FieldSize.optionalPeer(trace.owner) + FieldSize.peers(trace.successors) + 8
-        case .info(let info):
-            return FieldSize.optionalPeer(info.predecessor) + FieldSize.peers(info.successors)
-                + FieldSize.peers(info.fingers) + 4 * 8
-        case .stored:
-            return 4
-        case .fetched(let entry):
-            guard let entry else { return 1 }
-            return 1 + encodedSize(of: entry)
-        case .syncDifferences(let buckets):
-            return 2 + 2 * buckets.count
-        case .error:
-            return 1
-        }
+        WireSize.of(entry)
     }
 }

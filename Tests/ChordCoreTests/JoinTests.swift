@@ -56,6 +56,9 @@ struct JoinTests {
             #expect(datagram.from == from.address && datagram.to == to.address)
             return datagram.message
         }
+        // A member message needs the receiver's cookie: the first answer gives it.
+        #expect(try next(b, a) == .findNext(target: b.id))
+        #expect(try next(a, b) == .error(.retryWithCookie))
         #expect(try next(b, a) == .findNext(target: b.id))
         #expect(try next(a, b) == .nextHop(.owner([a])))
         #expect(try next(b, a) == .getNeighbors)  // the join walk verifies the named successor
@@ -64,10 +67,19 @@ struct JoinTests {
         #expect(net[b].successors == [a])
         #expect(net.events(of: b).contains(.joined(successor: a)))
         #expect(try next(b, a) == .notify)
-        // Alone, a takes the notifier as predecessor and successor, and verifies it.
+        // Alone, a checks the notifier as its successor (neighbours) and as its predecessor
+        // (a ping), after learning b's cookie; it adopts b only from b's own answers.
         #expect(try next(a, b) == .getNeighbors)
-        #expect(net[a].predecessor == b && net[a].successors == [b])
+        #expect(try next(a, b) == .ping)
+        #expect(try next(b, a) == .error(.retryWithCookie))
+        #expect(try next(b, a) == .error(.retryWithCookie))
+        #expect(net[a].predecessor == nil && net[a].successors.isEmpty)
+        #expect(try next(a, b) == .getNeighbors)
+        #expect(try next(a, b) == .ping)
         #expect(try next(b, a) == .neighbors(predecessor: nil, successors: [a]))
+        #expect(net[a].successors == [b])
+        #expect(try next(b, a) == .pong)
+        #expect(net[a].predecessor == b)
         #expect(try next(a, b) == .notify)
         #expect(net.queue.isEmpty)
 
@@ -116,9 +128,15 @@ struct JoinTests {
         #expect(net[b].phase == .member)
         #expect(net[b].successors == [p300, p400, p500])
         #expect(joined.events.contains(.joined(successor: p300)))
-        // Notify the successor, announce ourselves to its old predecessor.
-        #expect(joined.messages.map(\.message) == [.notify, .announce])
+        // Notify the successor (whose cookie came with its answer); announce ourselves to its
+        // old predecessor, whose cookie we ask for first (an announce is a member message).
+        #expect(joined.messages.map(\.message) == [.notify, .ping])
         #expect(joined.messages.map(\.to) == [p300.address, a.address])
+        let cookieAsk = try #require(net.take { $0.to == a.address })
+        let announced = net.reply(to: cookieAsk, from: a, with: .pong)
+        #expect(announced.messages.map(\.message) == [.announce])
+        #expect(announced.sends.first?.envelope.cookie == ManualNetwork.outsideCookie)
+        #expect(announced.messages.first?.to == a.address)
     }
 
     @Test func joiningNodeIsSilentUntilMember() throws {

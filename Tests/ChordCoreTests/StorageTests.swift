@@ -296,16 +296,29 @@ struct ReadRepairTests {
     }
 
     @Test func writeAfterReadingANewerVersionIsNewerStill() throws {
-        // The replica's version comes from a clock far ahead of the owner's: a write after
-        // the read must still win (the owner's clock moved past what it saw).
+        // The replica's version comes from a clock ahead of the owner's (within the drift
+        // bound): a write after the read must still win (the owner's clock moved past it).
         let net = replicatedRing()
         let key = cKeys[0]
-        let ahead: UInt64 = 1_000_000_000
-        net[d].preload([entry(key, "from the future", milliseconds: ahead)])
-        #expect(net.get(key, at: c, token: 1) == .found("from the future"))
+        let ahead = UInt64(net[c].config.maximumClockDrift / Nanos.milliseconds(1)) - 1_000
+        net[d].preload([entry(key, "from ahead", milliseconds: ahead)])
+        #expect(net.get(key, at: c, token: 1) == .found("from ahead"))
         #expect(net.put(key, "later", at: c, token: 2) == .status(.ok))
         let version = try #require(net[c].held(key)?.version)
         #expect(version.timestamp > ahead << 16)
+        #expect(net.get(key, at: a, token: 3) == .found("later"))
+    }
+
+    @Test func aVersionFromBeyondTheDriftBoundIsNeitherServedNorSpread() {
+        // A replica holding a version from far in the future (as a forged store could have
+        // planted before stores were checked): the owner's read counts it as no entry, so it
+        // is not served, not repaired onto others, and a later write wins.
+        let net = replicatedRing()
+        let key = cKeys[0]
+        net[d].preload([entry(key, "pinned", milliseconds: 1_000_000_000)])
+        #expect(net.get(key, at: c, token: 1) == .status(.notFound))
+        #expect(net[c].held(key) == nil && net[a].held(key) == nil)
+        #expect(net.put(key, "later", at: c, token: 2) == .status(.ok))
         #expect(net.get(key, at: a, token: 3) == .found("later"))
     }
 }

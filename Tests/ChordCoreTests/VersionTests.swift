@@ -73,8 +73,8 @@ struct HybridClockTests {
     @Test func ignoresTimestampsImplausiblyFarAhead() {
         var clock = HybridClock()
         let first = clock.next(wallMilliseconds: 1_000)
-        // More than HybridClock.maximumDrift ahead: a broken or hostile clock.
-        clock.observe(UInt64(1_000 + HybridClock.maximumDrift / Nanos.milliseconds(1) + 1) << 16, wallMilliseconds: 1_000)
+        // More than the drift bound ahead: a broken or hostile clock.
+        clock.observe(UInt64(1_000 + HybridClock().maximumDrift / Nanos.milliseconds(1) + 1) << 16, wallMilliseconds: 1_000)
         #expect(clock.last == first)
     }
 

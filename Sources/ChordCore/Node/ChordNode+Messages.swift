@@ -1,29 +1,44 @@
-/// Datagrams in: each request goes to the concern that serves it, each answer (or silence) to
-/// the concern that asked, by the request's `RPCPurpose`.
+/// Datagrams in: each is checked (who sent it, whether it may be believed), then each
+/// request goes to the concern that serves it, each answer (or silence) to the concern that
+/// asked, by the request's `RPCPurpose`. The checks are the "Trust" section of
+/// docs/PROTOCOL.md.
 extension ChordNode {
     func receive(_ envelope: Envelope, from source: NodeAddress) {
-        // A sender is taken at its word only when the datagram came from the address it claims.
-        let sender = envelope.sender.flatMap { $0.address == source ? $0 : nil }
-        if sender != nil {
-            messenger.heardFrom(source)
-            ring.heardFrom(source)
+        // The sender a datagram names must be its source, and every peer it names must have
+        // the identifier its address gives.
+        if let claimed = envelope.sender {
+            guard claimed.address == source else { return drop(&context.counters.forgedSenders) }
+            guard ring.isGenuine(claimed) else { return drop(&context.counters.wrongIdentities) }
         }
-        // Learn from traffic, but only from senders that are surely members: members answer
-        // requests and send notify/announce; a findNext may come from a node still joining.
-        if let sender, ring.phase == .member,
-           envelope.message.isResponse || envelope.message == .notify || envelope.message == .announce {
-            maintenance.considerCloserSuccessor(sender)
-        }
+        guard namesGenuinePeers(envelope.message) else { return drop(&context.counters.wrongIdentities) }
         if envelope.message.isResponse {
             receiveResponse(envelope, from: source)
         } else {
-            receiveRequest(envelope, from: source, sender: sender)
+            receiveRequest(envelope, from: source)
+        }
+    }
+
+    private func drop(_ counter: inout Int) {
+        counter += 1
+    }
+
+    /// Whether every peer `message` names passes the identity rule.
+    private func namesGenuinePeers(_ message: Message) -> Bool {
+        switch message {
+        case .neighbors(let predecessor, let list), .leaving(let predecessor, let list):
+            if let predecessor, !ring.isGenuine(predecessor) { return false }
+            return list.allSatisfy(ring.isGenuine)
+        case .nextHop(let step), .redirect(let step):
+            switch step { case .owner(let list), .closer(let list): return list.allSatisfy(ring.isGenuine) }
+        default:
+            return true
         }
     }
 
     // MARK: Requests
 
-    private func receiveRequest(_ envelope: Envelope, from source: NodeAddress, sender: Peer?) {
+    private func receiveRequest(_ envelope: Envelope, from source: NodeAddress) {
+        let sender = envelope.sender
         // Until it has joined, a node is not part of any ring and must not look like one:
         // an empty answer would shorten its neighbours' successor lists. Silence makes a
         // restarted node look dead until it is back. Whoever writes to it is a way in, though.
@@ -31,19 +46,38 @@ extension ChordNode {
             if sender != nil { joiner.noteContact(source) }
             return
         }
+        let request = messenger.inbound(envelope, from: source)
+        switch messenger.admit(source) {
+        case .admit:
+            break
+        case .refuse:
+            context.counters.rateLimited += 1
+            return messenger.reply(to: request, with: .error(.overloaded))
+        case .drop:
+            return drop(&context.counters.rateLimited)
+        }
+        // A member message is acted on only with the cookie this node gave its source: an
+        // off-path sender that forges a member's address never received it.
+        if let sender {
+            guard request.validated else { return messenger.demandCookie(request) }
+            messenger.heardFrom(source)
+            ring.heardFrom(source)
+            if envelope.message == .notify || envelope.message == .announce {
+                maintenance.considerCloserSuccessor(sender)
+            }
+        }
         context.counters.requestsHandled += 1
         switch envelope.message {
         case .ping:
-            messenger.reply(to: envelope, from: source, with: .pong)
+            messenger.reply(to: request, with: .pong)
         case .getNeighbors:
-            messenger.reply(to: envelope, from: source, with: .neighbors(predecessor: ring.predecessor,
-                                                                        successors: ring.successors))
+            messenger.reply(to: request, with: .neighbors(predecessor: ring.predecessor, successors: ring.successors))
         case .notify:
             if let sender { maintenance.rectify(with: sender) }
         case .announce:
-            break  // the sender was already considered as a closer successor on arrival
+            break  // the sender was already considered as a closer successor above
         case .findNext(let target):
-            messenger.reply(to: envelope, from: source, with: .nextHop(ring.lookupStep(for: target)))
+            messenger.reply(to: request, with: .nextHop(ring.lookupStep(for: target)))
         case .leaving(let leaverPredecessor, let leaverSuccessors):
             guard let sender else { return }
             coordinator.forgetLocation(sender.address)
@@ -53,40 +87,48 @@ extension ChordNode {
             }
             maintenance.neighbourLeaving(sender, predecessor: leaverPredecessor, successors: leaverSuccessors)
         case .get, .put, .remove, .traceLookup, .getInfo:
-            let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
-            guard messenger.beginRemoteRequest(key) else { return }
-            clientRequest(envelope.message, requester: .remote(key))
+            guard messenger.beginRemoteRequest(request) else { return }
+            clientRequest(envelope.message, requester: .remote(request))
         case .ownerRequest(let operation):
-            let key = ReplyCache.Key(source: source, requestID: envelope.requestID)
-            guard messenger.beginRemoteRequest(key) else { return }
-            replication.ownerRequest(operation, key: key)
+            guard sender != nil else { return messenger.reply(to: request, with: .error(.badRequest)) }
+            guard messenger.beginRemoteRequest(request) else { return }
+            replication.ownerRequest(operation, from: request)
         case .store(let entries):
-            // Replica traffic is between members only: a client cannot plant entries.
-            guard sender != nil else { return refuse(envelope, from: source) }
-            messenger.reply(to: envelope, from: source, with: .stored(count: UInt32(storage.storeEntries(entries))))
+            // Replica traffic is between members only, and only for keys the sender may send.
+            guard let sender else { return messenger.reply(to: request, with: .error(.badRequest)) }
+            let (kept, refused) = storage.storeEntries(entries) { ring.mayHold($0, from: sender) }
+            let answer: Message = refused > 0 && refused == entries.count
+                ? .error(.notResponsible) : .stored(count: UInt32(kept))
+            messenger.reply(to: request, with: answer)
         case .fetch(let key):
-            guard sender != nil else { return refuse(envelope, from: source) }
-            messenger.reply(to: envelope, from: source, with: .fetched(storage.fetchEntry(key)))
+            guard sender != nil else { return messenger.reply(to: request, with: .error(.badRequest)) }
+            messenger.reply(to: request, with: .fetched(storage.fetchEntry(key)))
         case .syncDigest(let lower, let upper, let digests):
-            guard let sender else { return refuse(envelope, from: source) }
-            messenger.reply(to: envelope, from: source,
+            guard let sender else { return messenger.reply(to: request, with: .error(.badRequest)) }
+            messenger.reply(to: request,
                             with: .syncDifferences(buckets: repair.answerDigest(from: sender, lower, upper, digests)))
         case .unknownRequest:
-            messenger.reply(to: envelope, from: source, with: .error(.unknownCommand))
+            messenger.reply(to: request, with: .error(.unknownCommand))
         case .pong, .neighbors, .nextHop, .result, .redirect, .trace, .info, .stored, .fetched, .syncDifferences, .error:
             break
         }
     }
 
-    private func refuse(_ envelope: Envelope, from source: NodeAddress) {
-        messenger.reply(to: envelope, from: source, with: .error(.badRequest))
-    }
-
     // MARK: Answers
 
     private func receiveResponse(_ envelope: Envelope, from source: NodeAddress) {
+        // Only an answer to one of our requests counts: its random request id proves the
+        // answerer received the request at the address asked. (An answer to a request without
+        // the answerer's cookie names no sender: the answerer is the peer asked.)
         guard let answer = messenger.match(envelope, from: source) else { return }
+        messenger.heardFrom(source)
+        ring.heardFrom(source)
+        if let responder = answer.responder, responder.address == source {
+            ring.heardInAnswer(from: responder)
+            if ring.phase == .member { maintenance.considerCloserSuccessor(responder) }
+        }
         let message = envelope.message
+        if case .error = message { return requestRefused(answer, from: source) }
         switch answer.purpose {
         case .stabilizeSuccessor(let successor):
             guard case .neighbors(let predecessor, let list) = message else { return }
@@ -130,6 +172,56 @@ extension ChordNode {
         case .syncDigest(let replica, let lower, let upper):
             guard case .syncDifferences(let buckets) = message else { return }
             repair.differencesReceived(from: replica, lower: lower, upper: upper, buckets: buckets)
+        case .cookieFor, .verifyPredecessor, .verifyFinger:
+            reachabilityConfirmed(answer.purpose, at: source)
+        }
+    }
+
+    /// A ping sent to learn a cookie or to verify a peer was answered (any answer will do: it
+    /// came from whoever received the ping).
+    private func reachabilityConfirmed(_ purpose: RPCPurpose, at source: NodeAddress) {
+        switch purpose {
+        case .cookieFor(let message):
+            messenger.deliver(message, to: source)
+        case .verifyPredecessor(let candidate):
+            maintenance.rectify(with: candidate)
+        case .verifyFinger(let index, let owner):
+            maintenance.fingerOwnerAnswered(index: index, owner: owner)
+        default:
+            break
+        }
+    }
+
+    /// An answer that refuses the request (`error`): the asker goes on as if the peer had
+    /// been silent, except that a peer that answers is never declared dead.
+    private func requestRefused(_ answer: Messenger.Answer, from source: NodeAddress) {
+        let peer = answer.responder
+        switch answer.purpose {
+        case .stabilizeSuccessor:
+            maintenance.successorRefused()
+        case .stabilizeCandidate(_, let fallback, _):
+            maintenance.candidateSilent(fallback: fallback)
+        case .checkPredecessor:
+            maintenance.predecessorAnswered()
+        case .joinWalk(_, let fallback, let steps):
+            joiner.candidateSilent(fallback: fallback, steps: steps)
+        case .lookupHop(let lookupID):
+            // A late refusal changes nothing: the lookup moved on when the hop timed out.
+            if !answer.late { lookups.hopTimedOut(lookupID, address: source, id: peer?.id, confirmsOwner: false) }
+        case .ownerCheck(let lookupID):
+            lookups.hopTimedOut(lookupID, address: source, id: peer?.id, confirmsOwner: true)
+        case .ownerRequest(let operationID):
+            coordinator.ownerSilent(operationID, owner: peer)
+        case .replicaStore(let operationID), .replicaFetch(let operationID):
+            replication.replicaSilent(operationID)
+        case .readRepair:
+            break
+        case .transferPage(let transferID):
+            repair.pageLost(transferID)
+        case .syncDigest(let replica, _, _):
+            repair.digestLost(to: replica)
+        case .cookieFor, .verifyPredecessor, .verifyFinger:
+            reachabilityConfirmed(answer.purpose, at: source)
         }
     }
 
@@ -161,12 +253,16 @@ extension ChordNode {
                 coordinator.ownerSilent(operationID, owner: peer)
             case .replicaStore(let operationID), .replicaFetch(let operationID):
                 replication.replicaSilent(operationID)
-            case .readRepair:
+            case .readRepair, .verifyPredecessor:
                 break
             case .syncDigest(let replica, _, _):
                 repair.digestLost(to: replica)
             case .transferPage(let transferID):
                 repair.pageLost(transferID)
+            case .cookieFor:
+                context.counters.undeliverable += 1
+            case .verifyFinger(let index, _):
+                maintenance.fingerOwnerSilent(index: index)
             }
         }
     }

@@ -34,4 +34,29 @@ public struct NodeCounters: Sendable, Equatable {
     public var syncRepairs = 0
     /// Runs of stale copies handed to their owner to be deleted here.
     public var retiredRuns = 0
+
+    // MARK: Trust
+
+    /// Datagrams dropped because the sender they name is not their source address (or an
+    /// answer named no sender).
+    public var forgedSenders = 0
+    /// Datagrams dropped because a peer they name breaks the identity rule.
+    public var wrongIdentities = 0
+    /// Member messages answered "retry with cookie" instead of being acted on.
+    public var cookiesDemanded = 0
+    /// Requests of ours sent again because the destination gave us a (new) cookie.
+    public var cookieRetries = 0
+    /// Answers withheld because they would have been more than 3 times the request of an
+    /// address not validated yet.
+    public var answersWithheld = 0
+    /// Requests refused or ignored by the per-source rate limit.
+    public var rateLimited = 0
+    /// Peers not taken into the predecessor, successor list or fingers because this node had
+    /// not heard from them in answer to its own request.
+    public var unverifiedRefused = 0
+    /// Stored entries refused: sent by a node that may not send that key by this node's view
+    /// of the ring, malformed, or with a version from the future.
+    public var entriesRefused = 0
+    /// One-way messages not sent because the destination never gave a cookie.
+    public var undeliverable = 0
 }

@@ -5,7 +5,13 @@
 /// predecessor or the fingers: every change goes through one of its methods, which keep the
 /// successor list valid (ordered clockwise, no duplicates, never this node, never a peer just
 /// declared dead) and record what other concerns must hear about in `changes`, which
-/// `ChordNode` hands on after each step. The protocols that decide *what* to adopt live in
+/// `ChordNode` hands on after each step.
+///
+/// Nobody enters on hearsay (docs/PROTOCOL.md, "Trust"): a predecessor, a finger or a new
+/// first successor must be *verified*, i.e. it answered one of this node's own requests
+/// recently (each request carries a fresh random id, so only whoever received it can answer);
+/// the rest of a successor list comes from a verified neighbour. And every peer's identifier
+/// must follow from its address by the identity rule (`isGenuine`). The protocols that decide *what* to adopt live in
 /// `RingMaintenance` (stabilize, rectify, fingers) and `Joiner`; the queries that routing and
 /// storage ask (who owns an identifier, who is closer to it) are here.
 final class Ring {
@@ -28,6 +34,11 @@ final class Ring {
     private var deadPeers: [NodeAddress: (peer: Peer, since: Instant)] = [:]
     /// What changed since `ChordNode` last took the changes.
     private(set) var changes = RingChanges()
+    /// When each peer last answered one of our requests (bounded; oldest first out).
+    private var verified = BoundedDictionary<NodeAddress, Instant>(capacity: Ring.verifiedMemory)
+    /// Identities checked against the rule, by address (a small direct-mapped cache: checking
+    /// costs a SHA-1 of the address text).
+    private var checkedIdentities = [(address: NodeAddress, id: Identifier)?](repeating: nil, count: Ring.identitySlots)
 
     private let context: NodeContext
     private var me: Peer { context.me }
@@ -35,6 +46,12 @@ final class Ring {
 
     /// Most dead peers remembered.
     static let deadPeerMemory = 64
+    /// Most verified peers remembered.
+    static let verifiedMemory = 512
+    /// How long an answer counts as verifying its sender.
+    static let verificationLifetime = Nanos.seconds(60)
+    /// Entries of the identity cache (a power of two).
+    static let identitySlots = 128
 
     init(context: NodeContext) {
         self.context = context
@@ -73,14 +90,19 @@ final class Ring {
 
     /// Replaces the successor list with `list` made valid: without this node, without
     /// duplicates, without peers just declared dead, cut where it would wrap past this node,
-    /// and at most r long. A member left with no successor falls back on the nearest peer it
-    /// still knows.
+    /// and at most r long; its first entry verified or already in the list (the callers pass
+    /// a list learned from a verified neighbour). A member left with no successor falls back
+    /// on the nearest peer it still knows.
     func adoptSuccessors(_ list: [Peer]) {
         let old = successors.first
         var result: [Peer] = []
         result.reserveCapacity(config.successorListLength)
         var lastDistance = Identifier.zero
         for peer in list where peer.id != me.id && !isRecentlyDead(peer) {
+            if result.isEmpty && !isVerified(peer) && !successors.contains(peer) {
+                context.counters.unverifiedRefused += 1
+                continue
+            }
             let distance = me.id.distance(to: peer.id)
             if distance > lastDistance {
                 result.append(peer)
@@ -100,6 +122,10 @@ final class Ring {
     /// synchronizes replicas).
     func setPredecessor(_ peer: Peer?) {
         guard peer != predecessor else { return }
+        if let peer, !isVerified(peer) {
+            context.counters.unverifiedRefused += 1
+            return
+        }
         let old = predecessor
         predecessor = peer
         context.event(.predecessorChanged(peer))
@@ -109,8 +135,12 @@ final class Ring {
         changes.predecessorMoves.append(PredecessorMove(lower: lower, to: peer))
     }
 
-    /// Points fingers `indices` at `peer` (nil: unknown).
+    /// Points fingers `indices` at `peer` (nil: unknown); refused for a peer not verified.
     func setFingers(_ indices: Range<Int>, to peer: Peer?) {
+        if let peer, !isVerified(peer) {
+            context.counters.unverifiedRefused += 1
+            return
+        }
         for index in indices { fingers[index] = peer }
         distinctFingersCache = nil
     }
@@ -158,6 +188,11 @@ final class Ring {
         return recent
     }
 
+    /// `peer` answered one of our requests: it receives at its address (it is verified).
+    func heardInAnswer(from peer: Peer) {
+        verified.set(context.now, for: peer.address)
+    }
+
     /// Asks for stabilize to run at once (the successor changed under it).
     func requestStabilize() {
         changes.stabilizeSoon = true
@@ -203,6 +238,35 @@ final class Ring {
 
     /// The first successor, or nil when alone.
     var successor: Peer? { successors.first }
+
+    /// Whether `peer` answered one of this node's requests within the verification lifetime.
+    func isVerified(_ peer: Peer) -> Bool {
+        guard let at = verified[peer.address] else { return false }
+        return context.now - at <= Self.verificationLifetime
+    }
+
+    /// Whether `peer`'s identifier is the one its address must have (the identity rule).
+    func isGenuine(_ peer: Peer) -> Bool {
+        let address = peer.address
+        let mixed = (address.lowBits ^ address.highBits ^ UInt64(address.port) << 32) &* 0x9E37_79B9_7F4A_7C15
+        let slot = Int(truncatingIfNeeded: mixed >> 32) & (Self.identitySlots - 1)
+        if let entry = checkedIdentities[slot], entry.address == address { return entry.id == peer.id }
+        let id = config.identityRule.identifier(of: address)
+        checkedIdentities[slot] = (address, id)
+        return id == peer.id
+    }
+
+    /// Whether `sender` may hand this node an entry for key identifier `id`, by this node's
+    /// view of the ring: this node owns the key; or the sender lies in [key, this node), where
+    /// the key's owner and the replicas before this node lie; or the sender is one of this
+    /// node's replicas (its first R − 1 successors) and the key does not lie in
+    /// (this node, sender], so this node is the key's owner or an earlier replica (hand-off
+    /// to a new predecessor, anti-entropy pushing the owner's own range).
+    func mayHold(_ id: Identifier, from sender: Peer) -> Bool {
+        if owns(id) { return true }
+        if sender.id == id || sender.id.isInOpenInterval(id, me.id) { return true }
+        return replicas.contains(sender) && !id.isInHalfOpenInterval(me.id, sender.id)
+    }
 
     /// Whether `peer` was declared dead recently enough that a neighbour's stale list
     /// mentioning it should not bring it back.

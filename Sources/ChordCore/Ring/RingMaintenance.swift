@@ -62,6 +62,11 @@ final class RingMaintenance {
         considerCandidate(candidate, before: successor, list: list, walked: 0)
     }
 
+    /// The successor refused the request (it is overloaded): try again at the next round.
+    func successorRefused() {
+        stabilizeInFlight = false
+    }
+
     /// The successor stayed silent through its retries: it is dead; stabilize again with the
     /// next one.
     func successorSilent(_ successor: Peer) {
@@ -124,14 +129,19 @@ final class RingMaintenance {
 
     // MARK: Rectify and check-predecessor
 
-    /// Rectify: `candidate` says it is our predecessor.
+    /// Rectify: `candidate` says it is our predecessor. That is a hint: a candidate that has
+    /// not answered one of our requests lately is pinged first (`.verifyPredecessor`) and
+    /// rectify runs again when it answers.
     func rectify(with candidate: Peer) {
         guard candidate != me, ring.phase != .idle else { return }
-        if let predecessor = ring.predecessor {
-            if candidate.id.isInOpenInterval(predecessor.id, me.id) { ring.setPredecessor(candidate) }
-        } else {
-            ring.setPredecessor(candidate)
+        let better = ring.predecessor.map { candidate.id.isInOpenInterval($0.id, me.id) } ?? true
+        guard better || (ring.phase == .member && ring.successors.isEmpty) else { return }
+        guard ring.isVerified(candidate) else {
+            messenger.request(.ping, to: candidate.address, peer: candidate, retries: 1,
+                              purpose: .verifyPredecessor(candidate))
+            return
         }
+        if better { ring.setPredecessor(candidate) }
         if ring.phase == .member && ring.successors.isEmpty {
             // We were alone: the newcomer is our successor too. Stabilize right away.
             ring.adoptSuccessors([candidate])
@@ -169,10 +179,11 @@ final class RingMaintenance {
     }
 
     /// A neighbour is leaving gracefully: close the gap it leaves (its predecessor becomes
-    /// ours, its successors take its place in our list).
+    /// ours once it answers us, its successors take its place in our list).
     func neighbourLeaving(_ leaver: Peer, predecessor leaverPredecessor: Peer?, successors leaverSuccessors: [Peer]) {
         if ring.predecessor == leaver {
-            ring.setPredecessor(leaverPredecessor.flatMap { $0.id == me.id ? nil : $0 })
+            ring.setPredecessor(nil)
+            if let leaverPredecessor, leaverPredecessor.id != me.id { rectify(with: leaverPredecessor) }
         }
         if ring.removeLeaver(leaver, replacingWith: leaverSuccessors) { notifySuccessor() }
     }
@@ -216,11 +227,35 @@ final class RingMaintenance {
             nextFingerIndex = 0
             return
         }
-        // Finger j = owner for every j >= index with 2^j <= distance(me, owner).
+        guard ring.isVerified(owner) else {
+            // A lookup answer names the owner; it becomes a finger once it answers us itself.
+            fixFingersInFlight = true
+            messenger.request(.ping, to: owner.address, peer: owner, retries: 1,
+                              purpose: .verifyFinger(index: index, owner: owner))
+            return
+        }
+        installFingers(from: index, owner: owner)
+    }
+
+    /// Finger j = owner for every j >= index with 2^j <= distance(me, owner).
+    private func installFingers(from index: Int, owner: Peer) {
         let reach = me.id.distance(to: owner.id).highestSetBit ?? 0
         let end = max(index + 1, min(Identifier.bitWidth, reach + 1))
         ring.setFingers(index..<end, to: owner)
         nextFingerIndex = end % Identifier.bitWidth
+    }
+
+    /// The owner a finger lookup found answered our ping: it becomes fingers from `index`.
+    func fingerOwnerAnswered(index: Int, owner: Peer) {
+        fixFingersInFlight = false
+        guard ring.isVerified(owner) else { return }
+        installFingers(from: index, owner: owner)
+    }
+
+    /// The owner a finger lookup found stayed silent: the finger waits for the next round.
+    func fingerOwnerSilent(index: Int) {
+        fixFingersInFlight = false
+        nextFingerIndex = (index + 1) % Identifier.bitWidth
     }
 
     // MARK: Successor check

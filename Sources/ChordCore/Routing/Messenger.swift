@@ -1,19 +1,32 @@
 /// The node's request/response layer, both ways.
 ///
-/// Outgoing: each request gets a fresh id, a timeout from the peer's round-trip estimate, and
-/// retransmissions (same id, same bytes) with back-off; an answer is matched by id, source and
-/// kind, and silence after the last retry is reported with a count of the peer's consecutive
-/// silences (failure suspicion). Incoming: a client or owner request seen before (same source,
-/// same id) is answered again from the reply cache, never applied twice.
+/// Outgoing: each request gets a fresh random id (so an answer proves the answerer received
+/// it), the cookie the destination gave this node if any, a timeout from the peer's
+/// round-trip estimate, and retransmissions (same id, same bytes) with back-off; an answer is
+/// matched by id, source and kind, and silence after the last retry is reported with a count
+/// of the peer's consecutive silences (failure suspicion). An answer asking to retry with a
+/// cookie is handled here: the cookie is learned and the request sent again.
+///
+/// Incoming: the messenger says whether a request carries this node's cookie for its source
+/// (`Inbound.validated`), keeps the per-source rate limit, and answers: an answer to an
+/// address that has not proved it receives this node's datagrams is at most 3 times the
+/// request, or else becomes "retry with this cookie"; a client or owner request seen before
+/// (same source, same id) is answered again from the reply cache, never applied twice.
 ///
 /// Why each request was sent (`RPCPurpose`) is carried along untouched: `ChordNode` routes the
 /// answer, or the silence, to the concern that asked.
 final class Messenger {
     private let context: NodeContext
-    private var nextRequestID: UInt64
     private var pending: [UInt64: PendingRPC] = [:]
     private var roundTrips: RoundTripEstimator
     private var replyCache = ReplyCache()
+    private var cookies: CookieJar
+    private var rateLimiter: RateLimiter
+
+    /// An answer may be at most this many times its request until the requester is validated.
+    static let amplificationLimit = 3
+    /// Retransmissions a request may get because the destination asked for a (new) cookie.
+    static let cookieRetries = 2
 
     /// A request awaiting its answer.
     private struct PendingRPC {
@@ -30,6 +43,7 @@ final class Messenger {
         var listensLate: Bool
         /// The first timeout passed: the asker has moved on, but an answer is still used.
         var late = false
+        var cookieRetriesLeft = Messenger.cookieRetries
     }
 
     /// An answer matched to its request.
@@ -53,10 +67,26 @@ final class Messenger {
         case failed(RPCPurpose, address: NodeAddress, peer: Peer?, silentCount: Int)
     }
 
+    /// A request to this node, as the messenger saw it: where to answer, and how much may be
+    /// sent back.
+    struct Inbound {
+        /// The source address and request id (also the reply cache's key).
+        var key: ReplyCache.Key
+        /// The request's size on the wire.
+        var requestBytes: Int
+        /// Whether it carried the cookie this node gives its source: the source has proved it
+        /// receives this node's datagrams.
+        var validated: Bool
+        /// Where to answer.
+        var source: NodeAddress { key.source }
+    }
+
     init(context: NodeContext) {
         self.context = context
-        self.roundTrips = RoundTripEstimator(config: context.config)
-        self.nextRequestID = context.random.next() | 1
+        let config = context.config
+        self.roundTrips = RoundTripEstimator(config: config)
+        self.cookies = CookieJar(secret: (context.random.next(), context.random.next()))
+        self.rateLimiter = RateLimiter(perSecond: config.requestsPerSourcePerSecond, burst: config.requestBurstPerSource)
     }
 
     /// Requests awaiting an answer.
@@ -69,7 +99,8 @@ final class Messenger {
     func request(_ message: Message, to address: NodeAddress, peer: Peer?, retries: Int, purpose: RPCPurpose,
                  listensLate: Bool = false) -> UInt64 {
         let requestID = takeRequestID()
-        let envelope = Envelope(requestID: requestID, sender: context.me, message: message)
+        let envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address), sender: context.me,
+                                message: message)
         let now = context.now
         let timeout = roundTrips.timeout(for: address)
         let rpc = PendingRPC(to: address, peer: peer, envelope: envelope, firstSent: now, deadline: now + timeout,
@@ -81,26 +112,63 @@ final class Messenger {
         return requestID
     }
 
-    /// Sends a message that expects no answer.
+    /// Sends a message that expects no answer. A member message needs the destination's
+    /// cookie; without one, the messenger first asks for it (a ping) and sends the message
+    /// when it comes (`deliver(_:to:)`).
     func oneWay(_ message: Message, to address: NodeAddress) {
-        context.send(Envelope(requestID: takeRequestID(), sender: context.me, message: message), to: address)
+        guard let cookie = cookies.learnedCookie(of: address) else {
+            request(.ping, to: address, peer: nil, retries: context.config.maintenanceRetries,
+                    purpose: .cookieFor(message))
+            return
+        }
+        context.send(Envelope(requestID: takeRequestID(), cookie: cookie, sender: context.me, message: message), to: address)
     }
 
+    /// Sends a one-way message whose destination's cookie was just learned (`.cookieFor`).
+    func deliver(_ message: Message, to address: NodeAddress) {
+        guard let cookie = cookies.learnedCookie(of: address) else {
+            context.counters.undeliverable += 1
+            return
+        }
+        context.send(Envelope(requestID: takeRequestID(), cookie: cookie, sender: context.me, message: message), to: address)
+    }
+
+    /// A fresh, unpredictable request id: an answer carrying it came from whoever received
+    /// the request.
     private func takeRequestID() -> UInt64 {
-        let requestID = nextRequestID
-        nextRequestID &+= 2
-        return requestID
+        while true {
+            let requestID = context.random.next()
+            if pending[requestID] == nil { return requestID }
+        }
     }
 
-    /// Matches a response to our request: it must come from the address asked and be the kind
-    /// of answer the request expects. Nil (and counted as dropped) otherwise.
+    /// Matches an answer to our request: it must come from the address asked and be the kind
+    /// of answer the request expects, or an `error`. Nil (and counted as dropped) otherwise;
+    /// nil too when it asked to retry with a cookie, which is done at once.
     func match(_ envelope: Envelope, from source: NodeAddress) -> Answer? {
-        guard let rpc = pending[envelope.requestID], rpc.to == source,
-              envelope.message.answers(rpc.envelope.message) else {
+        let requestID = envelope.requestID
+        guard var rpc = pending[requestID], rpc.to == source,
+              envelope.message.answers(rpc.envelope.message) || envelope.message.isError else {
             context.counters.responsesDropped += 1
             return nil
         }
-        pending.removeValue(forKey: envelope.requestID)
+        if let cookie = envelope.cookie { cookies.learn(cookie, from: source) }
+        if case .error(.retryWithCookie) = envelope.message, let cookie = envelope.cookie, rpc.cookieRetriesLeft > 0 {
+            context.counters.cookieRetries += 1
+            if case .cookieFor = rpc.purpose {
+                // The cookie was all this request was for.
+            } else {
+                rpc.cookieRetriesLeft -= 1
+                rpc.transmissions += 1
+                rpc.envelope.cookie = cookie
+                rpc.deadline = context.now + rpc.timeout
+                pending[requestID] = rpc
+                context.schedule(.rpc(requestID: requestID), at: rpc.deadline)
+                context.send(rpc.envelope, to: rpc.to)
+                return nil
+            }
+        }
+        pending.removeValue(forKey: requestID)
         context.counters.responsesMatched += 1
         let roundTrip = context.now - rpc.firstSent
         if rpc.transmissions == 1 {
@@ -148,7 +216,7 @@ final class Messenger {
 
     // MARK: Peers
 
-    /// `address` sent us something from its own address: it is not silent.
+    /// `address` answered us, or sent us a request with our cookie: it is not silent.
     @inline(__always)
     func heardFrom(_ address: NodeAddress) {
         roundTrips.heardFrom(address)
@@ -161,31 +229,72 @@ final class Messenger {
 
     // MARK: Requests to us
 
-    /// Answers a request from the peer or client that sent it.
-    func reply(to envelope: Envelope, from source: NodeAddress, with message: Message) {
-        context.send(Envelope(requestID: envelope.requestID, sender: context.me, message: message), to: source)
+    /// The cookie this node gives `address` (what a request from there must carry).
+    func cookie(for address: NodeAddress) -> UInt64 {
+        cookies.cookie(for: address)
+    }
+
+    /// Test fixture: remembers `cookie` as the one `address` gave this node, as if it had come
+    /// in an answer.
+    func install(cookie: UInt64, from address: NodeAddress) {
+        cookies.learn(cookie, from: address)
+    }
+
+    /// Looks at a request that arrived: its size and whether it carries our cookie.
+    func inbound(_ envelope: Envelope, from source: NodeAddress) -> Inbound {
+        Inbound(key: ReplyCache.Key(source: source, requestID: envelope.requestID), requestBytes: WireSize.of(envelope),
+                validated: cookies.isValid(envelope.cookie, from: source))
+    }
+
+    /// The per-source rate limit's verdict on one more request from `source`.
+    func admit(_ source: NodeAddress) -> RateLimiter.Verdict {
+        rateLimiter.admit(source, now: context.now)
+    }
+
+    /// Answers a request. A validated requester gets the answer with this node as its sender.
+    /// An unvalidated one gets this node's cookie instead of the sender (to keep the answer
+    /// small), and at most `amplificationLimit` times its request's bytes: a larger answer is
+    /// withheld and replaced by "retry with this cookie" (22 bytes; the smallest request is 13).
+    func reply(to request: Inbound, with answer: Message) {
+        var envelope = Envelope(requestID: request.key.requestID, sender: context.me, message: answer)
+        if !request.validated {
+            envelope.sender = nil
+            envelope.cookie = cookies.cookie(for: request.source)
+            if WireSize.of(envelope) > Self.amplificationLimit * request.requestBytes {
+                context.counters.answersWithheld += 1
+                envelope.message = .error(.retryWithCookie)
+            }
+        }
+        context.send(envelope, to: request.source)
+    }
+
+    /// A member message came without this node's cookie: it is not acted on, and its source is
+    /// told the cookie (which only the real owner of that address receives).
+    func demandCookie(_ request: Inbound) {
+        context.counters.cookiesDemanded += 1
+        reply(to: request, with: .error(.retryWithCookie))
     }
 
     /// Checks the reply cache before a client or owner request is worked on: false when it was
     /// seen before (its answer, if any, is sent again and nothing is applied twice).
-    func beginRemoteRequest(_ key: ReplyCache.Key) -> Bool {
-        switch replyCache.state(of: key) {
+    func beginRemoteRequest(_ request: Inbound) -> Bool {
+        switch replyCache.state(of: request.key) {
         case .answered(let answer):
             context.counters.repliesFromCache += 1
-            context.send(Envelope(requestID: key.requestID, sender: context.me, message: answer), to: key.source)
+            reply(to: request, with: answer)
             return false
         case .inProgress:
             return false
         case .unseen:
-            replyCache.begin(key, now: context.now)
+            replyCache.begin(request.key, now: context.now)
             return true
         }
     }
 
     /// Answers a client or owner request and remembers the answer for retransmissions.
-    func answerRemote(_ key: ReplyCache.Key, with answer: Message) {
-        replyCache.finish(key, reply: answer, now: context.now)
-        context.send(Envelope(requestID: key.requestID, sender: context.me, message: answer), to: key.source)
+    func answerRemote(_ request: Inbound, with answer: Message) {
+        replyCache.finish(request.key, reply: answer, now: context.now)
+        reply(to: request, with: answer)
     }
 }
 
@@ -217,9 +326,21 @@ enum RPCPurpose {
     case transferPage(transferID: UInt64)
     /// An anti-entropy digest to a replica.
     case syncDigest(replica: Peer, lower: Identifier, upper: Identifier)
+    /// A ping for the destination's cookie, to send it this one-way message.
+    case cookieFor(Message)
+    /// A ping to a node that says it is our predecessor, before it is adopted.
+    case verifyPredecessor(Peer)
+    /// A ping to the owner a finger lookup found, before it becomes fingers from `index` on.
+    case verifyFinger(index: Int, owner: Peer)
 }
 
 extension Message {
+    /// Whether this is an `error` answer.
+    var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+
     /// Whether this message is the kind of answer `request` expects.
     func answers(_ request: Message) -> Bool {
         switch (self, request) {

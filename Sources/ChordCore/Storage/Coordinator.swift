@@ -196,8 +196,8 @@ final class Coordinator {
     /// Answers a client request.
     func answer(_ requester: ClientRequester, _ answer: Message) {
         switch requester {
-        case .remote(let key):
-            messenger.answerRemote(key, with: answer)
+        case .remote(let request):
+            messenger.answerRemote(request, with: answer)
         case .local(let token):
             context.emit(.requestCompleted(token: token, answer))
         }
@@ -235,7 +235,7 @@ final class Coordinator {
 enum ClientRequester {
     /// A client over the network: answer to its address with its request id (and remember
     /// the answer in the reply cache).
-    case remote(ReplyCache.Key)
+    case remote(Messenger.Inbound)
     /// A local caller (`Input.request`), answered with `.requestCompleted`.
     case local(token: UInt64)
 }

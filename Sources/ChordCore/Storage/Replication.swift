@@ -33,17 +33,17 @@ final class Replication {
 
     /// A coordinator elsewhere asks this node to carry out `operation` as the key's owner:
     /// refuse it (overloaded, invalid), carry it out, or redirect to the owner we know of.
-    func ownerRequest(_ operation: StorageOperation, key: ReplyCache.Key) {
+    func ownerRequest(_ operation: StorageOperation, from request: Messenger.Inbound) {
         let keyID = Identifier.forKey(bytes: operation.key)
         if operations.count >= config.maximumPendingClientRequests {
             context.counters.overloadRefusals += 1
-            messenger.answerRemote(key, with: .result(status: .overloaded, value: nil))
+            messenger.answerRemote(request, with: .result(status: .overloaded, value: nil))
         } else if let refusal = operation.refusal {
-            messenger.answerRemote(key, with: .result(status: refusal, value: nil))
+            messenger.answerRemote(request, with: .result(status: refusal, value: nil))
         } else if ring.owns(keyID) {
-            start(operation, keyID: keyID, requester: .remote(key))
+            start(operation, keyID: keyID, requester: .remote(request))
         } else {
-            messenger.answerRemote(key, with: .redirect(ring.lookupStep(for: keyID)))
+            messenger.answerRemote(request, with: .redirect(ring.lookupStep(for: keyID)))
         }
     }
 
@@ -142,6 +142,9 @@ final class Replication {
     func replicaFetched(_ operationID: UInt64, from replica: Peer?, entry: StoredEntry?) {
         guard let state = operations[operationID] else { return }
         state.outstanding -= 1
+        // A replica's answer is a claim, not a fact: an entry that is malformed or from the
+        // future counts as no entry (it would win every comparison and be repaired everywhere).
+        let entry = entry.flatMap { storage.isAcceptable($0) ? $0 : nil }
         if let entry { storage.observe(entry.version) }
         if let replica { state.readAnswers.append((replica, entry?.version)) }
         if let entry, entry.key == state.operation.key, entry.version > (state.entry?.version ?? .zero) {
@@ -200,8 +203,8 @@ final class Replication {
 
     private func answer(_ requester: OwnerRequester, _ answer: Message) {
         switch requester {
-        case .remote(let key):
-            messenger.answerRemote(key, with: answer)
+        case .remote(let request):
+            messenger.answerRemote(request, with: answer)
         case .coordinator(let operationID):
             localAnswers.append((operationID, answer))
         }
@@ -211,7 +214,7 @@ final class Replication {
 /// Who is waiting for an owner operation's outcome.
 enum OwnerRequester {
     /// A coordinator elsewhere, answered with `.result` (and remembered in the reply cache).
-    case remote(ReplyCache.Key)
+    case remote(Messenger.Inbound)
     /// A client operation this node coordinates itself.
     case coordinator(operationID: UInt64)
 }

@@ -7,7 +7,7 @@
 final class Storage {
     /// The keys held.
     private(set) var store = KeyValueStore()
-    private var clock = HybridClock()
+    private var clock: HybridClock
     /// Until then this node, a new owner, also asks its successors about keys it misses.
     private var awaitingHandoffUntil: Instant?
 
@@ -16,6 +16,7 @@ final class Storage {
 
     init(context: NodeContext) {
         self.context = context
+        self.clock = HybridClock(maximumDrift: context.config.maximumClockDrift)
     }
 
     // MARK: Reading
@@ -45,16 +46,34 @@ final class Storage {
         store.apply(entry, id: id)
     }
 
-    /// Entries from an owner (replication, read repair, hand-off, anti-entropy): keep the
-    /// newer ones and move the clock past their versions. Quotas are not applied here:
-    /// refusing would lose data being handed over. Returns how many were kept.
-    func storeEntries(_ entries: [StoredEntry]) -> Int {
+    /// Entries from another member (replication, read repair, hand-off, anti-entropy): keep
+    /// the newer ones and move the clock past their versions. An entry is refused when it is
+    /// not well formed (`isAcceptable`) or when `mayHold` says its sender may not send that
+    /// key. Quotas are not applied here: refusing would lose data being handed over. Returns
+    /// how many were kept and how many refused.
+    func storeEntries(_ entries: [StoredEntry], mayHold: (Identifier) -> Bool) -> (kept: Int, refused: Int) {
         var kept = 0
+        var refused = 0
         for entry in entries {
+            let id = Identifier.forKey(bytes: entry.key)
+            guard isAcceptable(entry), mayHold(id) else {
+                refused += 1
+                continue
+            }
             observe(entry.version)
-            if store.apply(entry, id: .forKey(bytes: entry.key)) { kept += 1 }
+            if store.apply(entry, id: id) { kept += 1 }
         }
-        return kept
+        context.counters.entriesRefused += refused
+        return (kept, refused)
+    }
+
+    /// Whether an entry from elsewhere may be stored: its key and value within the limits,
+    /// and its version not from the future (further ahead of this node's clock than the drift
+    /// bound), so that no one can pin a key with a version every later write loses to.
+    func isAcceptable(_ entry: StoredEntry) -> Bool {
+        guard !entry.key.isEmpty, entry.key.count <= StorageLimits.maximumKeyBytes,
+              (entry.value?.count ?? 0) <= StorageLimits.maximumValueBytes else { return false }
+        return clock.isPlausible(entry.version.timestamp, wallMilliseconds: wallMilliseconds)
     }
 
     /// Deletes `id` if it still holds `version` (a transfer moved it elsewhere meanwhile).

@@ -38,10 +38,15 @@ public struct Version: Hashable, Comparable, Sendable, CustomStringConvertible {
 struct HybridClock {
     private(set) var last: UInt64 = 0
 
-    /// How far ahead of local wall time an observed timestamp may be before it is ignored: a
-    /// node with a clock far in the future must not drag every clock (and every tombstone's
-    /// age) with it.
-    static let maximumDrift = Nanos.seconds(60)
+    /// How far ahead of local wall time an observed timestamp may be before it is ignored
+    /// (and a version with it refused): a node with a clock far in the future must not drag
+    /// every clock (and every tombstone's age) with it, nor pin a key.
+    let maximumDrift: Int64
+
+    /// A clock at zero that tolerates `maximumDrift` (`NodeConfig.maximumClockDrift`).
+    init(maximumDrift: Int64 = Nanos.seconds(60)) {
+        self.maximumDrift = maximumDrift
+    }
 
     /// The physical part of a timestamp: the wall time's milliseconds, shifted past the
     /// counter (times before 1970 count as 0).
@@ -57,9 +62,14 @@ struct HybridClock {
 
     /// Moves past a timestamp seen from elsewhere, unless it is implausibly far ahead.
     mutating func observe(_ timestamp: UInt64, wallMilliseconds: Int64) {
-        let limit = wallMilliseconds.addingReportingOverflow(Self.maximumDrift / Nanos.milliseconds(1))
-        let horizon: UInt64 = limit.overflow || limit.partialValue >= 1 << 48 ? .max : Self.physical(wallMilliseconds: limit.partialValue)
-        guard timestamp <= horizon else { return }
+        guard isPlausible(timestamp, wallMilliseconds: wallMilliseconds) else { return }
         last = max(last, timestamp)
+    }
+
+    /// Whether `timestamp` is at most `maximumDrift` ahead of the wall time (any counter).
+    func isPlausible(_ timestamp: UInt64, wallMilliseconds: Int64) -> Bool {
+        let limit = wallMilliseconds.addingReportingOverflow(maximumDrift / Nanos.milliseconds(1))
+        if limit.overflow || limit.partialValue >= 1 << 48 { return true }
+        return timestamp <= Self.physical(wallMilliseconds: limit.partialValue) | 0xFFFF
     }
 }

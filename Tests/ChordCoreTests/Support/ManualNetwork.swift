@@ -21,7 +21,16 @@ import ChordSim
 /// 127.0.0.1:100, so traces name nodes by their identifiers.
 func peer(_ id: UInt64) -> Peer {
     precondition((1...UInt64(UInt16.max)).contains(id), "test identifiers double as ports")
-    return Peer(id: Identifier(id), address: NodeAddress(ipv4: 0x7F00_0001, port: UInt16(id)))
+    let address = NodeAddress(ipv4: 0x7F00_0001, port: UInt16(id))
+    return Peer(id: testIdentity(address), address: address)
+}
+
+/// The identity rule of test rings (nodes check every peer against it, as real ones check
+/// SHA-1 of the address): 127.0.0.1:n has identifier n (`peer(n)`); any other IPv4 address
+/// A:p has identifier A · 2^128 + p (`ringPeer`, which places a node by its address's bits).
+func testIdentity(_ address: NodeAddress) -> Identifier {
+    address.lowBits == 0x7F00_0001 ? Identifier(UInt64(address.port))
+        : Identifier(high: address.lowBits, middle: 0, low: UInt64(address.port))
 }
 
 extension NodeConfig {
@@ -32,6 +41,8 @@ extension NodeConfig {
     static func testing(successorListLength: Int = 8, jitter: Double = 0.25, quiet: Bool = false,
                         replicas: Int = 1) -> NodeConfig {
         var config = NodeConfig()
+        // Test identities follow `testIdentity`.
+        config.identityRule = IdentityRule(testIdentity)
         config.successorListLength = successorListLength
         config.jitter = jitter
         config.replicas = replicas
@@ -130,12 +141,30 @@ final class ManualNetwork {
     @discardableResult
     func handBuiltRing(_ peers: [Peer], listLength: Int, config: NodeConfig = .testing()) -> [ChordNode] {
         let ring = peers.sorted { $0.id < $1.id }
-        return ring.indices.map { index in
+        let nodes = ring.indices.map { index in
             let node = add(ring[index], config: config)
             node.ring.install(phase: .member,
                               predecessor: ring.count > 1 ? ring[(index + ring.count - 1) % ring.count] : nil,
                               successors: (1..<ring.count).prefix(listLength).map { ring[(index + $0) % ring.count] })
             return node
+        }
+        introduceAll()
+        return nodes
+    }
+
+    /// The cookie peers outside the network (scripted, or answered by hand) give the nodes.
+    static let outsideCookie: UInt64 = 0xC00C_1E00_0000_0001
+
+    /// Makes every two nodes on the network acquainted, as nodes of a running ring are: each
+    /// holds the other's cookie and counts it as verified (it has answered lately). Rings built
+    /// by hand start so; rings built by the protocol earn it.
+    func introduceAll() {
+        let all = nodes.values.sorted { $0.me.address < $1.me.address }
+        for a in all {
+            for b in all where a !== b {
+                a.messenger.install(cookie: b.messenger.cookie(for: a.me.address), from: b.me.address)
+                a.ring.heardInAnswer(from: b.me)
+            }
         }
     }
 
@@ -173,8 +202,14 @@ final class ManualNetwork {
 
     /// Delivers a hand-made datagram from `sender` to `receiver` now; returns the receiver's effects.
     @discardableResult
-    func inject(_ message: Message, requestID: UInt64 = 7, from sender: Peer, to receiver: Peer) -> [Effect] {
-        let envelope = Envelope(requestID: requestID, sender: sender, message: message)
+    /// A request carries the cookie the receiver gives the sender, as a member's would; an
+    /// answer carries `outsideCookie`, as a real peer's first answer gives the requester its
+    /// cookie (`withCookie: false` sends either without, as a forger would).
+    func inject(_ message: Message, requestID: UInt64 = 7, from sender: Peer, to receiver: Peer,
+                withCookie: Bool = true) -> [Effect] {
+        let cookie = !withCookie ? nil
+            : message.isResponse ? Self.outsideCookie : self[receiver].messenger.cookie(for: sender.address)
+        let envelope = Envelope(requestID: requestID, cookie: cookie, sender: sender, message: message)
         sent.append(Datagram(from: sender.address, to: receiver.address, envelope: envelope, sentAt: now, arrival: now))
         return handle(.received(envelope, from: sender.address), at: receiver)
     }
@@ -251,7 +286,8 @@ final class ManualNetwork {
             record(effects, from: datagram.to)
         } else if let responder = responders[datagram.to] {
             if datagram.message.expectsResponse, let answer = responder.answer(datagram.envelope) {
-                let envelope = Envelope(requestID: datagram.envelope.requestID, sender: responder.peer, message: answer)
+                let envelope = Envelope(requestID: datagram.envelope.requestID, cookie: Self.outsideCookie,
+                                        sender: responder.peer, message: answer)
                 enqueue(Datagram(from: datagram.to, to: datagram.from, envelope: envelope, sentAt: now,
                                  arrival: now + oneWayDelay))
             }

@@ -6,7 +6,8 @@
 
 /// A peer whose identifier has `top` as its top 32 bits and `port` as its low bits, at 127.0.0.1:`port`.
 func ringPeer(_ port: UInt16, top: UInt32) -> Peer {
-    Peer(id: Identifier(high: UInt64(top), middle: 0, low: UInt64(port)), address: NodeAddress(ipv4: 0x7F00_0001, port: port))
+    let address = NodeAddress(ipv4: top, port: port)
+    return Peer(id: testIdentity(address), address: address)
 }
 
 /// The first `count` keys "`prefix`-0", "`prefix`-1", ... whose identifiers lie in (lower, upper].
@@ -78,6 +79,7 @@ extension ManualNetwork {
         let node = add(me, config: config)
         node.ring.install(phase: .member, predecessor: predecessor, successors: successors)
         node.repair.install(knownReplicas: Array(successors.prefix(config.replicas - 1)))
+        introduceAll()
         return node
     }
 
