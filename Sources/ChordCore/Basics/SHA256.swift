@@ -169,6 +169,18 @@ public struct SHA256: Sendable {
         (x &>> n) | (x &<< (32 &- n))
     }
 
+    /// One round, written so that eight of them in a row rotate the roles of the eight working
+    /// variables instead of moving their values: it adds T1 into `d` (the new e) and writes
+    /// T1 + T2 into `h` (the new a). Ch(e, f, g) and Maj(a, b, c) take their cheaper equivalent
+    /// forms g ^ (e & (f ^ g)) and (a & b) | (c & (a | b)).
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+        d &+= t1
+        h = t1 &+ (rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)) &+ ((a & b) | (c & (a | b)))
+    }
+
     /// Runs the compression function over `blocks` consecutive 64-byte blocks at `data`.
     private static func compress(_ chaining: inout Words, _ data: UnsafeRawPointer, blocks: Int) {
         var h0 = chaining.h0, h1 = chaining.h1, h2 = chaining.h2, h3 = chaining.h3
@@ -187,15 +199,15 @@ public struct SHA256: Sendable {
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                    for t in 0..<64 {
-                        let sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
-                        let choice = (e & f) ^ (~e & g)
-                        let t1 = h &+ sum1 &+ choice &+ k[t] &+ w[t]
-                        let sum0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = sum0 &+ majority
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                    for t in stride(from: 0, to: 64, by: 8) {
+                        round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+                        round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
+                        round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
+                        round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
+                        round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w[t + 4])
+                        round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w[t + 5])
+                        round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w[t + 6])
+                        round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w[t + 7])
                     }
                     h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
                     h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
