@@ -126,6 +126,9 @@ public struct HMACSHA256: Sendable {
 
     /// Whether `a` and `b` hold the same bytes, taking a time that depends on their lengths but
     /// not on where they differ. Different lengths compare unequal (lengths are not secret).
+    /// Inlinable so that it is specialized where it is called: the unspecialized generic loop
+    /// costs microseconds, more than the tag it checks.
+    @inlinable
     public static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         let count = a.count
         guard count == b.count else { return false }
@@ -137,6 +140,7 @@ public struct HMACSHA256: Sendable {
     /// section 5) against a full one, or two truncated tags. False when either holds fewer than
     /// `prefixLength` bytes, and when `prefixLength` is not positive (comparing nothing proves
     /// nothing).
+    @inlinable
     public static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>,
                                           prefixLength: Int) -> Bool {
         guard prefixLength > 0, a.count >= prefixLength, b.count >= prefixLength else { return false }
@@ -145,7 +149,8 @@ public struct HMACSHA256: Sendable {
 
     /// The OR of the XORs of the first `count` byte pairs: zero exactly when they are equal.
     /// No early exit.
-    private static func differenceOfPrefixes(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>,
+    @inlinable
+    static func differenceOfPrefixes(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>,
                                              count: Int) -> UInt8 {
         var difference: UInt8 = 0
         for (x, y) in zip(a.prefix(count), b.prefix(count)) {
