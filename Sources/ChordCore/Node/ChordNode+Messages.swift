@@ -57,13 +57,18 @@ extension ChordNode {
             return drop(&context.counters.rateLimited)
         }
         // A member message is acted on only with the cookie this node gave its source: an
-        // off-path sender that forges a member's address never received it.
+        // off-path sender that forges a member's address never received it. The read-only
+        // queries (ping, getNeighbors, findNext) are answered without it, like a client's
+        // requests, within the 3x limit and with no effect on this node's state.
         if let sender {
-            guard request.validated else { return messenger.demandCookie(request) }
-            messenger.heardFrom(source)
-            ring.heardFrom(source)
-            if envelope.message == .notify || envelope.message == .announce {
-                maintenance.considerCloserSuccessor(sender)
+            if request.validated {
+                messenger.heardFrom(source)
+                ring.heardFrom(source)
+                if envelope.message == .notify || envelope.message == .announce {
+                    maintenance.considerCloserSuccessor(sender)
+                }
+            } else if !envelope.message.isReadOnlyQuery {
+                return messenger.demandCookie(request)
             }
         }
         context.counters.requestsHandled += 1

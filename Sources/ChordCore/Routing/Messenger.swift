@@ -335,6 +335,15 @@ enum RPCPurpose {
 }
 
 extension Message {
+    /// Whether this is a member request that only reads routing state (ping, getNeighbors,
+    /// findNext): answered without the cookie, within the 3x limit.
+    var isReadOnlyQuery: Bool {
+        switch self {
+        case .ping, .getNeighbors, .findNext: return true
+        default: return false
+        }
+    }
+
     /// Whether this is an `error` answer.
     var isError: Bool {
         if case .error = self { return true }
