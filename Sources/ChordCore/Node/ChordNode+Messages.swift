@@ -128,9 +128,9 @@ extension ChordNode {
         guard let answer = messenger.match(envelope, from: source) else { return }
         messenger.heardFrom(source)
         ring.heardFrom(source)
-        if let responder = answer.responder, responder.address == source {
-            ring.heardInAnswer(from: responder)
-            if ring.phase == .member { maintenance.considerCloserSuccessor(responder) }
+        ring.heardInAnswer(from: source)
+        if let responder = answer.responder, responder.address == source, ring.phase == .member {
+            maintenance.considerCloserSuccessor(responder)
         }
         let message = envelope.message
         if case .error = message { return requestRefused(answer, from: source) }

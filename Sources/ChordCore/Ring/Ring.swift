@@ -188,9 +188,10 @@ final class Ring {
         return recent
     }
 
-    /// `peer` answered one of our requests: it receives at its address (it is verified).
-    func heardInAnswer(from peer: Peer) {
-        verified.set(context.now, for: peer.address)
+    /// `address` answered one of our requests: whoever is there receives at it (a peer
+    /// advertising it is verified).
+    func heardInAnswer(from address: NodeAddress) {
+        verified.set(context.now, for: address)
     }
 
     /// Asks for stabilize to run at once (the successor changed under it).

@@ -163,7 +163,7 @@ final class ManualNetwork {
         for a in all {
             for b in all where a !== b {
                 a.messenger.install(cookie: b.messenger.cookie(for: a.me.address), from: b.me.address)
-                a.ring.heardInAnswer(from: b.me)
+                a.ring.heardInAnswer(from: b.me.address)
             }
         }
     }
