@@ -11,6 +11,7 @@ public enum Scenario: String, CaseIterable, Sendable {
     case churn
     case partition
     case store
+    case attacks
 
     /// Runs the scenario with `settings`.
     public func run(_ settings: ScenarioSettings) -> ScenarioReport {
@@ -30,6 +31,7 @@ public enum Scenario: String, CaseIterable, Sendable {
             case .churn: try Self.churn(simulation, settings, &report)
             case .partition: try Self.partitionAndHeal(simulation, settings, &report)
             case .store: try Self.storeWorkload(simulation, settings, &report)
+            case .attacks: try Self.attacks(simulation, settings, &report)
             }
         } catch {
             report.violation = error

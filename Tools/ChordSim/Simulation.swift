@@ -99,6 +99,9 @@ public final class Simulation {
     var completedRequests: [(UInt64, Message)] = []
     /// The key-value workload, told about every answer and every crash.
     public var workload: KeyValueWorkload?
+    /// Addresses outside the simulated hosts that see what is sent to them (adversaries,
+    /// victims of spoofing), at once: `tap(envelope, sending host)`.
+    var taps: [NodeAddress: (Envelope, Int) -> Void] = [:]
     var nextLookupToken: UInt64 = 1
     /// Hosts whose inputs and effects are printed (debugging aid; empty in normal runs).
     public var watched: Set<Int> = []
@@ -310,7 +313,11 @@ public final class Simulation {
     private func send(_ envelope: Envelope, from index: Int, to destination: NodeAddress) {
         traffic.sent += 1
         guard let target = hostIndex(of: destination) else {
-            traffic.undeliverable += 1
+            if let tap = taps[destination] {
+                tap(envelope, index)
+            } else {
+                traffic.undeliverable += 1
+            }
             return
         }
         if let groups = partitionGroups, groups[index] != groups[target] {

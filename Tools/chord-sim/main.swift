@@ -6,7 +6,7 @@ import CommandLineSupport
 /// chord-sim: runs Chord cores on a simulated network from one seed and reports figures.
 
 let usage = Usage(
-    synopsis: "chord-sim [options] join|lookups|crash|churn|partition",
+    synopsis: "chord-sim [options] join|lookups|crash|churn|partition|store|attacks",
     summary: """
     Runs N Chord cores in one process on a simulated network (latency, loss, duplication,
     crashes, partitions), all drawn from one --seed, checking Zave's ring invariants as it
@@ -21,6 +21,9 @@ let usage = Usage(
       partition  build a ring, split it in two for --duration, heal, time to one exact ring
       store      key-value workload over --keys (puts, overwrites, gets, removes) for --duration,
                  with --churn; then every key is read back and its replicas counted
+      attacks    adversary hosts try a forged-identity range takeover, writes from non-members,
+                 spoofed member messages, amplification and unverified predecessors on a ring
+                 holding acknowledged data; nothing may change hands, be lost or be forged
     """,
     options: [
         .value("seed", "N", "master seed (default: random, printed)"),

@@ -145,8 +145,15 @@ extension ChordNode {
         case .stabilizeCandidate(let candidate, _, let walked):
             guard case .neighbors(let predecessor, let list) = message else { return }
             maintenance.candidateAnswered(candidate, predecessor: predecessor, list: list, walked: walked)
-        case .checkPredecessor:
-            maintenance.predecessorAnswered()
+        case .checkPredecessor(let predecessor):
+            if case .neighbors(let itsPredecessor, _) = message {
+                maintenance.predecessorAnswered(predecessor, itsPredecessor: itsPredecessor)
+            } else {
+                maintenance.predecessorAnswered(predecessor)
+            }
+        case .predecessorChain(let index, let link):
+            guard case .neighbors(let itsPredecessor, _) = message else { return }
+            maintenance.chainAnswered(index: index, link: link, itsPredecessor: itsPredecessor)
         case .joinWalk(let candidate, _, let steps):
             guard case .neighbors(let predecessor, let list) = message else { return }
             joiner.candidateAnswered(candidate, predecessor: predecessor, list: list, steps: steps)
@@ -206,8 +213,10 @@ extension ChordNode {
             maintenance.successorRefused()
         case .stabilizeCandidate(_, let fallback, _):
             maintenance.candidateSilent(fallback: fallback)
-        case .checkPredecessor:
-            maintenance.predecessorAnswered()
+        case .checkPredecessor(let predecessor):
+            maintenance.predecessorAnswered(predecessor)
+        case .predecessorChain:
+            break
         case .joinWalk(_, let fallback, let steps):
             joiner.candidateSilent(fallback: fallback, steps: steps)
         case .lookupHop(let lookupID):
@@ -258,7 +267,7 @@ extension ChordNode {
                 coordinator.ownerSilent(operationID, owner: peer)
             case .replicaStore(let operationID), .replicaFetch(let operationID):
                 replication.replicaSilent(operationID)
-            case .readRepair, .verifyPredecessor:
+            case .readRepair, .verifyPredecessor, .predecessorChain:
                 break
             case .syncDigest(let replica, _, _):
                 repair.digestLost(to: replica)

@@ -21,6 +21,12 @@ final class Ring {
     private(set) var predecessor: Peer?
     /// The last predecessor known: bounds the owned range while the predecessor is unknown.
     private(set) var lastPredecessorID: Identifier?
+    /// The predecessors before the predecessor, nearest first (R − 1 of them), as the
+    /// predecessor and they say: with it, the owners whose ranges this node replicates, and
+    /// one more (an owner writes to the next successor when a replica is silent).
+    private(set) var furtherPredecessors: [Peer] = []
+    /// A predecessor that left gracefully, while its keys are handed over.
+    private var departed: (peer: Peer, until: Instant)?
     /// The successor list, nearest first; empty when the node is alone in its ring.
     private(set) var successors: [Peer] = []
     /// Counts assignments of the successor list (lets observers skip re-checking it).
@@ -128,11 +134,23 @@ final class Ring {
         }
         let old = predecessor
         predecessor = peer
+        furtherPredecessors = []
         context.event(.predecessorChanged(peer))
         guard let peer, phase == .member else { return }
         let lower = old?.id ?? lastPredecessorID ?? me.id
         lastPredecessorID = peer.id
         changes.predecessorMoves.append(PredecessorMove(lower: lower, to: peer))
+    }
+
+    /// Link `index` of the predecessor chain (0: the predecessor's predecessor) said `peer`
+    /// precedes it: the chain is kept up to there and extended by `peer`, as long as it goes
+    /// on counter-clockwise, never reaches this node, and is at most R − 1 long.
+    func extendPredecessorChain(at index: Int, with peer: Peer) {
+        guard let predecessor, index <= furtherPredecessors.count, index < config.replicas - 1 else { return }
+        let previous = index == 0 ? predecessor : furtherPredecessors[index - 1]
+        guard peer.id != me.id, peer.id.distance(to: me.id) > previous.id.distance(to: me.id) else { return }
+        if index < furtherPredecessors.count && furtherPredecessors[index] == peer { return }
+        furtherPredecessors = Array(furtherPredecessors.prefix(index)) + [peer]
     }
 
     /// Points fingers `indices` at `peer` (nil: unknown); refused for a peer not verified.
@@ -257,16 +275,33 @@ final class Ring {
         return id == peer.id
     }
 
+    /// The R nodes before this one, nearest first, as far as known: the owners whose ranges
+    /// this node replicates (and one more).
+    var knownPredecessors: [Peer] {
+        guard let predecessor else { return [] }
+        return [predecessor] + furtherPredecessors
+    }
+
+    /// The predecessor `leaver` is leaving gracefully: its keys may come until `until`.
+    func predecessorDeparts(_ leaver: Peer, until: Instant) {
+        departed = (leaver, until)
+    }
+
     /// Whether `sender` may hand this node an entry for key identifier `id`, by this node's
-    /// view of the ring: this node owns the key; or the sender lies in [key, this node), where
-    /// the key's owner and the replicas before this node lie; or the sender is one of this
-    /// node's replicas (its first R − 1 successors) and the key does not lie in
-    /// (this node, sender], so this node is the key's owner or an earlier replica (hand-off
-    /// to a new predecessor, anti-entropy pushing the owner's own range).
+    /// own view of the ring:
+    /// - the sender is one of the R nodes before this one (whose ranges this node replicates,
+    ///   and one more), or the predecessor that just left, and lies in [key, this node): the
+    ///   key's owner, or a replica before this one (replication, read repair, anti-entropy, a
+    ///   leaving predecessor's hand-over);
+    /// - the sender is one of this node's successors and the key does not lie in
+    ///   (this node, sender]: this node owns the key or is about to (a successor handing a new
+    ///   predecessor its range, a replica pushing the owner's own range, a former replica
+    ///   retiring its copy).
     func mayHold(_ id: Identifier, from sender: Peer) -> Bool {
-        if owns(id) { return true }
-        if sender.id == id || sender.id.isInOpenInterval(id, me.id) { return true }
-        return replicas.contains(sender) && !id.isInHalfOpenInterval(me.id, sender.id)
+        let before = sender.id == id || sender.id.isInOpenInterval(id, me.id)
+        if before && knownPredecessors.contains(sender) { return true }
+        if before, let departed, departed.peer == sender, context.now < departed.until { return true }
+        return successors.contains(sender) && !id.isInHalfOpenInterval(me.id, sender.id)
     }
 
     /// Whether `peer` was declared dead recently enough that a neighbour's stale list
@@ -362,9 +397,11 @@ final class Ring {
         }
     }
 
-    /// Sets the predecessor by hand (see `install(phase:successors:)`).
-    func install(phase: ChordNode.Phase? = nil, predecessor: Peer?, successors: [Peer]? = nil) {
+    /// Sets the predecessor (and the ones before it) by hand (see `install(phase:successors:)`).
+    func install(phase: ChordNode.Phase? = nil, predecessor: Peer?, furtherPredecessors: [Peer] = [],
+                 successors: [Peer]? = nil) {
         self.predecessor = predecessor
+        self.furtherPredecessors = furtherPredecessors
         install(phase: phase, successors: successors)
     }
 }

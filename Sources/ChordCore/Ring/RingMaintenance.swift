@@ -149,17 +149,38 @@ final class RingMaintenance {
         }
     }
 
-    /// Check-predecessor: ping it; silence (after retries) clears it.
+    /// Check-predecessor: ask it for its neighbours; silence (after retries) clears it. Its
+    /// answer also says who precede it (`Ring.furtherPredecessors`: with replication, the
+    /// owners whose keys this node may be sent).
     func checkPredecessor() {
         guard let predecessor = ring.predecessor, !checkPredecessorInFlight else { return }
         checkPredecessorInFlight = true
-        messenger.request(.ping, to: predecessor.address, peer: predecessor, retries: config.maintenanceRetries,
+        let message: Message = config.replicas > 1 ? .getNeighbors : .ping
+        messenger.request(message, to: predecessor.address, peer: predecessor, retries: config.maintenanceRetries,
                           purpose: .checkPredecessor(predecessor))
     }
 
-    /// The predecessor answered the ping.
-    func predecessorAnswered() {
+    /// The predecessor answered; `itsPredecessor` is what it says precedes it.
+    func predecessorAnswered(_ predecessor: Peer, itsPredecessor: Peer? = nil) {
         checkPredecessorInFlight = false
+        guard let itsPredecessor, ring.predecessor == predecessor else { return }
+        ring.extendPredecessorChain(at: 0, with: itsPredecessor)
+        askForNextLink(after: 0)
+    }
+
+    /// Link `index` of the predecessor chain said who precedes it.
+    func chainAnswered(index: Int, link: Peer, itsPredecessor: Peer?) {
+        guard let itsPredecessor, index < ring.furtherPredecessors.count, ring.furtherPredecessors[index] == link else { return }
+        ring.extendPredecessorChain(at: index + 1, with: itsPredecessor)
+        askForNextLink(after: index + 1)
+    }
+
+    /// Asks link `index` of the chain for its predecessor, if the chain should reach further.
+    private func askForNextLink(after index: Int) {
+        guard index + 1 < config.replicas - 1, index < ring.furtherPredecessors.count else { return }
+        let link = ring.furtherPredecessors[index]
+        messenger.request(.getNeighbors, to: link.address, peer: link, retries: 0,
+                          purpose: .predecessorChain(index: index, link: link))
     }
 
     /// The predecessor stayed silent: it is dead.
@@ -182,6 +203,7 @@ final class RingMaintenance {
     /// ours once it answers us, its successors take its place in our list).
     func neighbourLeaving(_ leaver: Peer, predecessor leaverPredecessor: Peer?, successors leaverSuccessors: [Peer]) {
         if ring.predecessor == leaver {
+            ring.predecessorDeparts(leaver, until: context.now + config.leaveDeadline)
             ring.setPredecessor(nil)
             if let leaverPredecessor, leaverPredecessor.id != me.id { rectify(with: leaverPredecessor) }
         }

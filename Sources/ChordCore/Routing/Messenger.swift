@@ -332,6 +332,8 @@ enum RPCPurpose {
     case verifyPredecessor(Peer)
     /// A ping to the owner a finger lookup found, before it becomes fingers from `index` on.
     case verifyFinger(index: Int, owner: Peer)
+    /// Asking link `index` of the predecessor chain who precedes it.
+    case predecessorChain(index: Int, link: Peer)
 }
 
 extension Message {

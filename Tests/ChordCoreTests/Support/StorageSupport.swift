@@ -67,17 +67,22 @@ extension ManualNetwork {
     func storageRing(_ peers: [Peer], config: NodeConfig) -> [ChordNode] {
         let ring = peers.sorted { $0.id < $1.id }
         return ring.indices.map { index in
-            storageMember(ring[index], predecessor: ring.count > 1 ? ring[(index + ring.count - 1) % ring.count] : nil,
-                          successors: (1..<ring.count).prefix(config.successorListLength).map { ring[(index + $0) % ring.count] },
-                          config: config)
+            // Nodes before this one, nearest first, cut before wrapping to itself.
+            let before = (1..<ring.count).map { ring[(index + ring.count - $0) % ring.count] }
+            return storageMember(ring[index], predecessor: before.first,
+                                 furtherPredecessors: Array(before.dropFirst().prefix(max(config.replicas - 1, 0))),
+                                 successors: (1..<ring.count).prefix(config.successorListLength).map { ring[(index + $0) % ring.count] },
+                                 config: config)
         }
     }
 
     /// One hand-built member with the given neighbours (see `storageRing`).
     @discardableResult
-    func storageMember(_ me: Peer, predecessor: Peer?, successors: [Peer], config: NodeConfig) -> ChordNode {
+    func storageMember(_ me: Peer, predecessor: Peer?, furtherPredecessors: [Peer] = [], successors: [Peer],
+                       config: NodeConfig) -> ChordNode {
         let node = add(me, config: config)
-        node.ring.install(phase: .member, predecessor: predecessor, successors: successors)
+        node.ring.install(phase: .member, predecessor: predecessor, furtherPredecessors: furtherPredecessors,
+                          successors: successors)
         node.repair.install(knownReplicas: Array(successors.prefix(config.replicas - 1)))
         introduceAll()
         return node
