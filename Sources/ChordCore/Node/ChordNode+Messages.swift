@@ -196,7 +196,7 @@ extension ChordNode {
         case .cookieFor(let message):
             messenger.deliver(message, to: source)
         case .verifyPredecessor(let candidate):
-            maintenance.rectify(with: candidate)
+            maintenance.predecessorCheckEnded(candidate, answered: true)
         case .verifyFinger(let index, let owner):
             maintenance.fingerOwnerAnswered(index: index, owner: owner)
         default:
@@ -267,8 +267,10 @@ extension ChordNode {
                 coordinator.ownerSilent(operationID, owner: peer)
             case .replicaStore(let operationID), .replicaFetch(let operationID):
                 replication.replicaSilent(operationID)
-            case .readRepair, .verifyPredecessor, .predecessorChain:
+            case .readRepair, .predecessorChain:
                 break
+            case .verifyPredecessor(let candidate):
+                maintenance.predecessorCheckEnded(candidate, answered: false)
             case .syncDigest(let replica, _, _):
                 repair.digestLost(to: replica)
             case .transferPage(let transferID):

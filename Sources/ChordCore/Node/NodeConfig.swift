@@ -52,8 +52,12 @@ public struct NodeConfig: Sendable {
     public var maximumKeys: Int?
     /// Refuse writes that would take stored key and value bytes beyond this (nil: no limit).
     public var maximumBytes: Int?
-    /// Client requests a node coordinates at once before answering `overloaded`.
+    /// Client requests a node coordinates at once (and owner operations it carries out at
+    /// once, and lookups it runs at once) before answering `overloaded`.
     public var maximumPendingClientRequests = 4096
+    /// Bytes of keys and values held by the client requests a node coordinates at once (and,
+    /// apart, by the owner operations it carries out) before answering `overloaded`.
+    public var maximumPendingBytes = 16 << 20
     /// A client request not finished by then is answered `timedOut` (clients wait 5 s).
     public var clientRequestDeadline: Int64 = Nanos.milliseconds(4500)
     /// A replica round (write acknowledgements, read answers) gives up after this.

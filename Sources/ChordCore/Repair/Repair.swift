@@ -25,7 +25,8 @@ final class Repair {
     /// The repair transfer on its way to each target, if any (later rounds join it).
     private var repairTransfers: [NodeAddress: UInt64] = [:]
     /// Ranges owners recently synchronized with this node: it is their replica for them.
-    private var vouchedRanges: [NodeAddress: (lower: Identifier, upper: Identifier, at: Instant)] = [:]
+    private var vouchedRanges = BoundedDictionary<NodeAddress, (lower: Identifier, upper: Identifier, at: Instant)>(
+        capacity: Repair.maximumVouchers)
     private var retirementInFlight = false
     /// A graceful leave is under way.
     private(set) var isLeaving = false
@@ -36,6 +37,10 @@ final class Repair {
     static let pageEntries = 512
     /// How long a new owner also asks its successor about keys it misses.
     static let handoffWindow = Nanos.seconds(15)
+    /// Most owners whose vouching is remembered (each member that synchronizes with this node).
+    static let maximumVouchers = 256
+    /// Most transfers at once; a repair push beyond it waits for the next anti-entropy round.
+    static let maximumTransfers = 256
 
     init(context: NodeContext, ring: Ring, storage: Storage, messenger: Messenger, lookups: Lookups) {
         self.context = context
@@ -205,7 +210,7 @@ final class Repair {
     /// entries here in those buckets go to the owner. The owner vouches for this node as a
     /// replica of that range (see `retireStaleCopies`).
     func answerDigest(from owner: Peer, _ lower: Identifier, _ upper: Identifier, _ digests: [UInt64]) -> [UInt16] {
-        vouchedRanges[owner.address] = (lower, upper, context.now)
+        vouchedRanges.set((lower, upper, context.now), for: owner.address)
         let differing = differingBuckets(lower, upper, digests)
         if !differing.isEmpty {
             pushBuckets(differing, within: lower, upper, to: owner)
@@ -251,6 +256,7 @@ final class Repair {
             transfer.append(identifiers)
             return
         }
+        guard transfers.count < Self.maximumTransfers else { return }
         repairTransfers[target.address] = startTransfer(to: target, reason: .repair, identifiers: identifiers,
                                                         deleteAfterwards: false)
     }
@@ -284,7 +290,7 @@ final class Repair {
     func retireStaleCopies() {
         guard ring.phase == .member, !isLeaving, !retirementInFlight else { return }
         let now = context.now
-        vouchedRanges = vouchedRanges.filter { now - $0.value.at <= vouchingLifetime }
+        vouchedRanges.filter { _, range in now - range.at <= vouchingLifetime }
         guard let first = storage.store.allIdentifiers.first(where: { !isResponsible(for: $0) }) else { return }
         retirementInFlight = true
         lookups.start(LookupRequest(target: first, purpose: .retire(from: first), confirmOwner: true))

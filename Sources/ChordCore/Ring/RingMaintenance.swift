@@ -21,6 +21,11 @@ final class RingMaintenance {
     private var checkPredecessorInFlight = false
     private var fixFingersInFlight = false
     private var nextFingerIndex = 0
+    /// Notifiers being checked before they may become the predecessor (bounded).
+    private var verifyingPredecessors: Set<NodeAddress> = []
+
+    /// Most notifiers checked at once (a notify beyond is ignored; its sender notifies again).
+    static let maximumPredecessorChecks = 8
 
     /// How many predecessor links one stabilize round may walk back after the successor.
     /// Zave's protocol walks one per round; walking a few more converges faster after mass
@@ -137,6 +142,8 @@ final class RingMaintenance {
         let better = ring.predecessor.map { candidate.id.isInOpenInterval($0.id, me.id) } ?? true
         guard better || (ring.phase == .member && ring.successors.isEmpty) else { return }
         guard ring.isVerified(candidate) else {
+            guard verifyingPredecessors.count < Self.maximumPredecessorChecks,
+                  verifyingPredecessors.insert(candidate.address).inserted else { return }
             messenger.request(.ping, to: candidate.address, peer: candidate, retries: 1,
                               purpose: .verifyPredecessor(candidate))
             return
@@ -147,6 +154,12 @@ final class RingMaintenance {
             ring.adoptSuccessors([candidate])
             ring.requestStabilize()
         }
+    }
+
+    /// The check of a notifier ended: it answered (rectify again) or stayed silent.
+    func predecessorCheckEnded(_ candidate: Peer, answered: Bool) {
+        verifyingPredecessors.remove(candidate.address)
+        if answered { rectify(with: candidate) }
     }
 
     /// Check-predecessor: ask it for its neighbours; silence (after retries) clears it. Its

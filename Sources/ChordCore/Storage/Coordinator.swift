@@ -14,6 +14,8 @@ final class Coordinator {
 
     private var operations: [UInt64: ClientOperation] = [:]
     private var nextOperationID: UInt64 = 1
+    /// Key and value bytes the operations hold.
+    private var pendingBytes = 0
     /// Peers recently seen to own keys: the one-hop guess at an owner.
     private var locationCache: LocationCache
     /// When requests past their deadline are next looked for (never while none is pending).
@@ -46,8 +48,9 @@ final class Coordinator {
         case .remove(let key):
             coordinate(.remove(key: key), requester: requester)
         case .traceLookup(let target):
-            guard ring.phase == .member else {
-                answer(requester, .trace(LookupTrace(target: target, status: .unavailable, hops: [], owner: nil,
+            guard ring.phase == .member, lookups.count < config.maximumPendingClientRequests else {
+                let status: Status = ring.phase == .member ? .overloaded : .unavailable
+                answer(requester, .trace(LookupTrace(target: target, status: status, hops: [], owner: nil,
                                                      successors: [], elapsed: 0)))
                 return
             }
@@ -66,7 +69,8 @@ final class Coordinator {
             answer(requester, .result(status: .unavailable, value: nil))
             return
         }
-        guard operations.count < config.maximumPendingClientRequests else {
+        guard operations.count < config.maximumPendingClientRequests,
+              pendingBytes + operation.byteCount <= config.maximumPendingBytes else {
             context.counters.overloadRefusals += 1
             answer(requester, .result(status: .overloaded, value: nil))
             return
@@ -76,6 +80,7 @@ final class Coordinator {
         nextOperationID += 1
         operations[operationID] = ClientOperation(requester: requester, operation: operation, keyID: keyID,
                                                   deadline: context.now + config.clientRequestDeadline)
+        pendingBytes += operation.byteCount
         if nextSweep == .never { nextSweep = context.now + Self.sweepInterval }
         route(operationID)
     }
@@ -190,6 +195,7 @@ final class Coordinator {
 
     private func finish(_ operationID: UInt64, _ answer: Message) {
         guard let operation = operations.removeValue(forKey: operationID) else { return }
+        pendingBytes -= operation.operation.byteCount
         self.answer(operation.requester, answer)
     }
 

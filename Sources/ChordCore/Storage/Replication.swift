@@ -16,6 +16,8 @@ final class Replication {
 
     private var operations: [UInt64: OwnerOperation] = [:]
     private var nextOperationID: UInt64 = 1
+    /// Key and value bytes the operations hold.
+    private var pendingBytes = 0
     /// Answers for this node's own coordinator, in order.
     private var localAnswers: [(operationID: UInt64, answer: Message)] = []
 
@@ -35,7 +37,8 @@ final class Replication {
     /// refuse it (overloaded, invalid), carry it out, or redirect to the owner we know of.
     func ownerRequest(_ operation: StorageOperation, from request: Messenger.Inbound) {
         let keyID = Identifier.forKey(bytes: operation.key)
-        if operations.count >= config.maximumPendingClientRequests {
+        if operations.count >= config.maximumPendingClientRequests
+            || pendingBytes + operation.byteCount > config.maximumPendingBytes {
             context.counters.overloadRefusals += 1
             messenger.answerRemote(request, with: .result(status: .overloaded, value: nil))
         } else if let refusal = operation.refusal {
@@ -79,7 +82,7 @@ final class Replication {
             let state = OwnerOperation(operation: operation, keyID: keyID, requester: requester, needed: needed,
                                        spare: candidates)
             state.entry = storage.item(keyID, key: key)?.entry
-            operations[operationID] = state
+            insert(state, as: operationID)
             if needed == 0 {
                 completeRead(operationID)
                 return
@@ -87,6 +90,15 @@ final class Replication {
             for _ in 0..<needed { askNextReplica(operationID) }
             context.schedule(.ownerDeadline(operationID: operationID), at: context.now + config.replicaDeadline)
         }
+    }
+
+    private func insert(_ state: OwnerOperation, as operationID: UInt64) {
+        operations[operationID] = state
+        pendingBytes += state.operation.byteCount
+    }
+
+    private func remove(_ operationID: UInt64) {
+        if let state = operations.removeValue(forKey: operationID) { pendingBytes -= state.operation.byteCount }
     }
 
     private func takeOperationID() -> UInt64 {
@@ -102,7 +114,7 @@ final class Replication {
                                    spare: candidates)
         state.entry = entry
         state.writeStatus = status
-        operations[operationID] = state
+        insert(state, as: operationID)
         // Every designated replica gets the write; the first `needed` acknowledgements answer.
         for _ in 0..<replicaCount { askNextReplica(operationID) }
         if needed == 0 {
@@ -131,7 +143,7 @@ final class Replication {
         guard let state = operations[operationID] else { return }
         state.outstanding -= 1
         guard !state.finished else {
-            if state.outstanding == 0 { operations.removeValue(forKey: operationID) }
+            if state.outstanding == 0 { remove(operationID) }
             return
         }
         state.needed -= 1
@@ -160,7 +172,7 @@ final class Replication {
         guard let state = operations[operationID] else { return }
         state.outstanding -= 1
         if state.finished {
-            if state.outstanding == 0 { operations.removeValue(forKey: operationID) }
+            if state.outstanding == 0 { remove(operationID) }
             return
         }
         if !state.spare.isEmpty {
@@ -197,7 +209,7 @@ final class Replication {
     private func finish(_ operationID: UInt64, _ answer: Message) {
         guard let state = operations[operationID], !state.finished else { return }
         state.finished = true
-        if state.outstanding == 0 || state.isRead { operations.removeValue(forKey: operationID) }
+        if state.outstanding == 0 || state.isRead { remove(operationID) }
         self.answer(state.requester, answer)
     }
 

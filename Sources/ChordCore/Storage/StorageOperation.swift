@@ -42,6 +42,12 @@ public enum StorageLimits {
 }
 
 extension StorageOperation {
+    /// Bytes of its key and value.
+    var byteCount: Int {
+        if case .put(let key, let value) = self { return key.count + value.count }
+        return key.count
+    }
+
     /// Why the operation is refused before any work, or nil.
     var refusal: Status? {
         let key = self.key
