@@ -276,3 +276,17 @@ struct IdentifierRingTests {
         }
     }
 }
+
+@Suite("Identifier: midpoint")
+struct MidpointTests {
+    @Test func midpointLiesHalfwayClockwise() {
+        #expect(Identifier(10).midpoint(to: Identifier(20)) == Identifier(15))
+        // Across zero: from max − 9 to 10 is 20 steps; halfway is 0.
+        let high = Identifier.max.subtracting(Identifier(9))
+        #expect(high.midpoint(to: Identifier(10)) == Identifier(0))
+        // Across the middle word: the carry comes down.
+        let a = Identifier(high: 0, middle: 1, low: 0)
+        #expect(Identifier.zero.midpoint(to: a) == Identifier(high: 0, middle: 0, low: 1 << 63))
+        #expect(Identifier(7).midpoint(to: Identifier(7)) == Identifier(7))
+    }
+}

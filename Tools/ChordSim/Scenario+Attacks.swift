@@ -331,13 +331,3 @@ struct Attacks {
         }
     }
 }
-
-extension Identifier {
-    /// The identifier halfway from this one clockwise to `other`.
-    func midpoint(to other: Identifier) -> Identifier {
-        let span = distance(to: other)
-        let half = Identifier(high: span.high >> 1, middle: span.middle >> 1 | span.high << 63,
-                              low: span.low >> 1 | span.middle << 63)
-        return adding(half)
-    }
-}

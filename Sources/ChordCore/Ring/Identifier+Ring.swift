@@ -35,6 +35,13 @@ extension Identifier {
         adding(.powerOfTwo(index))
     }
 
+    /// The identifier halfway from this one clockwise to `other` (rounded down).
+    public func midpoint(to other: Identifier) -> Identifier {
+        let span = distance(to: other)
+        return adding(Identifier(high: span.high >> 1, middle: span.middle >> 1 | span.high << 63,
+                                 low: span.low >> 1 | span.middle << 63))
+    }
+
     /// The clockwise distance from `self` to `other`: `other − self` modulo 2^160.
     @inlinable
     public func distance(to other: Identifier) -> Identifier {
