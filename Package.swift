@@ -39,6 +39,8 @@ let package = Package(
                           path: "Tools/chord-ring"),
         .executableTarget(name: "chord-churn", dependencies: ["ClusterSupport", "ToolSupport", "ChordClient", "ChordCore", "ChordNet", "CommandLineSupport"],
                           path: "Tools/chord-churn"),
+        .executableTarget(name: "chord-flood", dependencies: ["ClusterSupport", "ToolSupport", "ChordClient", "ChordCore", "ChordWire",
+                                                             "ChordNet", "CommandLineSupport"], path: "Tools/chord-flood"),
         .executableTarget(name: "wire-bench", dependencies: ["ChordWire", "ChordCore"], path: "Tools/wire-bench"),
         .testTarget(name: "ChordCoreTests", dependencies: ["ChordCore", "ChordSim"], path: "Tests/ChordCoreTests"),
         .testTarget(name: "ChordNetTests", dependencies: ["ChordNet", "ChordCore"], path: "Tests/ChordNetTests"),
