@@ -113,12 +113,17 @@ public struct Envelope: Sendable, Equatable {
     public var sender: Peer?
     /// The body.
     public var message: Message
+    /// Bytes of padding after the body (0: none): a request to a node whose cookie the sender
+    /// lacks is padded so that its answer fits within 3 times the request (as QUIC pads its
+    /// first packets).
+    public var padding: Int
 
     /// An envelope.
-    public init(requestID: UInt64, cookie: UInt64? = nil, sender: Peer?, message: Message) {
+    public init(requestID: UInt64, cookie: UInt64? = nil, sender: Peer?, message: Message, padding: Int = 0) {
         self.requestID = requestID
         self.cookie = cookie
         self.sender = sender
         self.message = message
+        self.padding = padding
     }
 }

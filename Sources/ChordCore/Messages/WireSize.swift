@@ -15,7 +15,18 @@ public enum WireSize {
         var total = header
         if envelope.cookie != nil { total += cookie }
         if let sender = envelope.sender { total += peer(sender) }
+        if envelope.padding > 0 { total += 2 + envelope.padding }
         return total + body(envelope.message)
+    }
+
+    /// The largest answer to a read-only member query (`neighbors` or `nextHop`) from a node
+    /// with successor lists of `successorListLength`, IPv6 peers everywhere, sent to a
+    /// requester not yet validated (with the cookie, without the sender).
+    public static func largestQueryAnswer(successorListLength: Int) -> Int {
+        let ipv6Peer = Identifier.byteCount + 1 + 16 + 2
+        let neighbors = 1 + ipv6Peer + 1 + successorListLength * ipv6Peer
+        let nextHop = 1 + 1 + (successorListLength + 1) * ipv6Peer
+        return header + cookie + max(neighbors, nextHop)
     }
 
     /// The bytes one entry adds to a `store` message (a `store` is the size of an empty one

@@ -22,6 +22,8 @@ final class Messenger {
     private var replyCache = ReplyCache()
     private var cookies: CookieJar
     private var rateLimiter: RateLimiter
+    /// The largest answer a read-only query can draw (for padding queries).
+    private let largestQueryAnswer: Int
 
     /// An answer may be at most this many times its request until the requester is validated.
     static let amplificationLimit = 3
@@ -87,6 +89,7 @@ final class Messenger {
         self.roundTrips = RoundTripEstimator(config: config)
         self.cookies = CookieJar(secret: (context.random.next(), context.random.next()))
         self.rateLimiter = RateLimiter(perSecond: config.requestsPerSourcePerSecond, burst: config.requestBurstPerSource)
+        self.largestQueryAnswer = WireSize.largestQueryAnswer(successorListLength: config.successorListLength)
     }
 
     /// Requests awaiting an answer.
@@ -99,8 +102,9 @@ final class Messenger {
     func request(_ message: Message, to address: NodeAddress, peer: Peer?, retries: Int, purpose: RPCPurpose,
                  listensLate: Bool = false) -> UInt64 {
         let requestID = takeRequestID()
-        let envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address), sender: context.me,
+        var envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address), sender: context.me,
                                 message: message)
+        if envelope.cookie == nil && message.isReadOnlyQuery { pad(&envelope) }
         let now = context.now
         let timeout = roundTrips.timeout(for: address)
         let rpc = PendingRPC(to: address, peer: peer, envelope: envelope, firstSent: now, deadline: now + timeout,
@@ -131,6 +135,14 @@ final class Messenger {
             return
         }
         context.send(Envelope(requestID: takeRequestID(), cookie: cookie, sender: context.me, message: message), to: address)
+    }
+
+    /// Pads a query to a node that has not given us its cookie, so that the largest answer it
+    /// could give fits within `amplificationLimit` times the request and is not withheld.
+    private func pad(_ envelope: inout Envelope) {
+        let wanted = (largestQueryAnswer + Self.amplificationLimit - 1) / Self.amplificationLimit
+        let size = WireSize.of(envelope)
+        if size + 2 < wanted { envelope.padding = wanted - size - 2 }
     }
 
     /// A fresh, unpredictable request id: an answer carrying it came from whoever received
