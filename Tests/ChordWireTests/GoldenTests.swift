@@ -12,18 +12,28 @@ struct GoldenTests {
     static let examples: [(String, Envelope, String)] = [
         ("ping from 127.0.0.1:4000",
          Envelope(requestID: 1, sender: node, message: .ping),
-         "43 48 01 01 01 00 00 00 00 00 00 00 01 ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0"),
+         "43 48 02 01 01 00 00 00 00 00 00 00 01 ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0"),
         ("client get \"user:42\"",
          Envelope(requestID: 0x2A, sender: nil, message: .get(key: Array("user:42".utf8))),
-         "43 48 01 10 00 00 00 00 00 00 00 00 2a 00 07 75 73 65 72 3a 34 32"),
+         "43 48 02 10 00 00 00 00 00 00 00 00 2a 00 07 75 73 65 72 3a 34 32"),
         ("nextHop closer [2001:db8::1]:4001",
          Envelope(requestID: 0x0000_0000_DEAD_BEEF, sender: node, message: .nextHop(.closer([other]))),
-         "43 48 01 85 01 00 00 00 00 de ad be ef ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
+         "43 48 02 85 01 00 00 00 00 de ad be ef ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
          + "01 01 12 c5 cd e3 fa f1 01 92 32 d9 67 34 92 4f e1 a9 c7 8c 1c 1e 06 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 0f a1"),
         ("result ok \"hi\"",
          Envelope(requestID: 0x2A, sender: node, message: .result(status: .ok, value: Array("hi".utf8))),
-         "43 48 01 90 01 00 00 00 00 00 00 00 2a ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
+         "43 48 02 90 01 00 00 00 00 00 00 00 2a ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0 "
          + "00 01 00 00 00 02 68 69"),
+        ("ping with the receiver's cookie",
+         Envelope(requestID: 0x0123_4567_89AB_CDEF, cookie: 0x1122_3344_5566_7788, sender: node, message: .ping),
+         "43 48 02 01 03 01 23 45 67 89 ab cd ef 11 22 33 44 55 66 77 88 "
+         + "ca f8 d9 b8 5e 7f a9 a1 24 cb 44 cb 28 ad 52 89 fa a4 46 68 04 7f 00 00 01 0f a0"),
+        ("retry with cookie, to a client not yet validated",
+         Envelope(requestID: 0x2A, cookie: 0x1122_3344_5566_7788, sender: nil, message: .error(.retryWithCookie)),
+         "43 48 02 ff 02 00 00 00 00 00 00 00 2a 11 22 33 44 55 66 77 88 0c"),
+        ("client get \"user:42\" with the node's cookie",
+         Envelope(requestID: 0x2B, cookie: 0x1122_3344_5566_7788, sender: nil, message: .get(key: Array("user:42".utf8))),
+         "43 48 02 10 02 00 00 00 00 00 00 00 2b 11 22 33 44 55 66 77 88 00 07 75 73 65 72 3a 34 32"),
     ]
 
     @Test(arguments: examples.indices)
