@@ -163,7 +163,12 @@ enum MessageType: UInt8 {
 enum FieldSize {
     /// Flags bit 0: the sender follows the header.
     static let senderPresent: UInt8 = 0x01
+    /// Flags bit 1: the cookie follows the request id.
     static let cookiePresent: UInt8 = 0x02
+    /// Flags bit 2: the datagram ends with a cluster-key trailer (timestamp and tag).
+    static let authenticated: UInt8 = 0x04
+    /// Every flag bit this version defines.
+    static let knownFlags: UInt8 = senderPresent | cookiePresent | authenticated
     /// Smallest encoded peer: identifier, family, IPv4 address, port.
     static let minimumPeer = Identifier.byteCount + 1 + 4 + 2
     /// Smallest encoded lookup hop: IPv4 address, flags.

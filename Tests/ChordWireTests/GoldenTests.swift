@@ -3,7 +3,8 @@ import Testing
 @testable import ChordWire
 
 /// The example datagrams of docs/PROTOCOL.md, byte for byte: if the encoding changes, the
-/// document must change with it (and the protocol version should too).
+/// document must change with it (and the protocol version should too). The tag of the
+/// authenticated example was checked with `openssl dgst -sha256 -hmac`.
 @Suite("Wire format: documented examples")
 struct GoldenTests {
     static let node = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))  // 127.0.0.1:4000
@@ -35,6 +36,26 @@ struct GoldenTests {
          Envelope(requestID: 0x2B, cookie: 0x1122_3344_5566_7788, sender: nil, message: .get(key: Array("user:42".utf8))),
          "43 48 02 10 02 00 00 00 00 00 00 00 2b 11 22 33 44 55 66 77 88 00 07 75 73 65 72 3a 34 32"),
     ]
+
+    /// The documented cluster key (the 32 ASCII characters "0123456789abcdef0123456789abcdef")
+    /// and sending time (2026-11-28T12:00:00Z).
+    static let clusterKey = try! ClusterKey(keyFileContents: Array("0123456789abcdef0123456789abcdef\n".utf8))
+    static let sentAt: UInt64 = 1_795_867_200_000
+
+    static let authenticatedExamples: [(String, Envelope, String)] = [
+        ("client get \"user:42\" with a cluster key",
+         Envelope(requestID: 0x2A, sender: nil, message: .get(key: Array("user:42".utf8))),
+         "43 48 02 10 04 00 00 00 00 00 00 00 2a 00 07 75 73 65 72 3a 34 32 "
+         + "00 00 01 a2 22 06 ca 00 e0 00 b3 ba 64 2f ab cc 10 f0 db 8a 4c 8d 67 5a"),
+    ]
+
+    @Test(arguments: authenticatedExamples.indices)
+    func documentedAuthenticatedBytes(index: Int) throws {
+        let (name, envelope, expected) = Self.authenticatedExamples[index]
+        let bytes = WireFormat.encode(envelope, key: Self.clusterKey, unixMilliseconds: Self.sentAt)
+        #expect(hex(bytes) == expected, "\(name)")
+        #expect(try WireFormat.decode(bytes, key: Self.clusterKey, unixMilliseconds: Self.sentAt + 1000) == envelope)
+    }
 
     @Test(arguments: examples.indices)
     func documentedBytes(index: Int) throws {

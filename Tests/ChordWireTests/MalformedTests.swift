@@ -80,6 +80,13 @@ struct HeaderTests {
         #expect(decodeError(datagram(type: 0x01, flags: flags, body)) == .invalidField("header flags"))
     }
 
+    /// Flags bit 2 (a cluster-key trailer follows) is not decoded without a key: a distinct
+    /// error, so that a node can say it has none.
+    @Test(arguments: [UInt8(0x04), 0x05, 0x06, 0x07])
+    func authenticatedFlagWithoutAKey(flags: UInt8) {
+        #expect(decodeError(datagram(type: 0x01, flags: flags, [UInt8](repeating: 0, count: 80))) == .unexpectedTag)
+    }
+
     @Test func cookieFlagReadsEightBytesBeforeTheSender() throws {
         let cookie: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
         let plain = try WireFormat.decode(datagram(type: 0x01, flags: 0x02, cookie))
