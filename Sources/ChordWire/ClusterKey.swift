@@ -87,7 +87,8 @@ public enum ClusterKeyError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .tooShort(let count):
-            return "a cluster key needs at least \(ClusterKey.minimumBytes) bytes, this one has \(count)"
+            return "a cluster key needs at least \(ClusterKey.minimumBytes) bytes (besides one trailing newline), "
+                + "this one has \(count)"
         case .tooLong(let count):
             return "a cluster key has at most \(ClusterKey.maximumBytes) bytes, this one has \(count)"
         }
