@@ -48,7 +48,8 @@ let package = Package(
         .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ToolSupport", "ChordCore"], path: "Tests/ChordSimTests"),
         .testTarget(name: "ChurnHarnessTests", dependencies: ["ClusterSupport"], path: "Tests/ChurnHarnessTests"),
         .testTarget(name: "ChordWireTests", dependencies: ["ChordWire", "ChordCore"], path: "Tests/ChordWireTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["ChordClient", "ClusterSupport", "ChordCore", "ChordWire", "ChordNet"],
+        .testTarget(name: "IntegrationTests", dependencies: ["ChordClient", "ClusterSupport", "ChordCore", "ChordWire", "ChordNet",
+                                                          "CommandLineSupport"],
                     path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]
