@@ -24,6 +24,12 @@ final class ClientTransport: Sendable {
     /// The cookie each node gave this client (docs/PROTOCOL.md, "Trust"), sent with every
     /// later request to it so that its answers are not limited to 3 times the request.
     private let cookies = Mutex(ClientCookies())
+    /// Nodes that refused this client's cluster-key authentication, until when and why: a
+    /// node answers such refusals at most once a second, so for that long the client fails
+    /// every request to it at once with the same error instead of waiting for its timeout.
+    private let refusedBy = Mutex(BoundedDictionary<NodeAddress, (until: Int64, error: ChordClientError)>(capacity: 256))
+    /// How long a refusal applies to every request to its node.
+    static let refusalMemory = Nanos.seconds(1)
     private let running = Atomic<Bool>(true)
     private let ids = RequestIDs()
     /// How long a request may wait for its answer.
@@ -65,6 +71,9 @@ final class ClientTransport: Sendable {
     /// with the same request id from that address.
     func request(_ message: Message, to destination: NodeAddress)
         async throws(ChordClientError) -> (envelope: Envelope, source: NodeAddress) {
+        if let refusal = refusedBy.withLock({ $0[destination] }), MonotonicClock.now().nanoseconds < refusal.until {
+            throw refusal.error
+        }
         let id = ids.next()
         // Until the node gives this client a cookie, it sends cookie 0 (never a valid one):
         // the smallest request is then 21 bytes, more than the node's shortest refusal
@@ -171,8 +180,15 @@ final class ClientTransport: Sendable {
             case .ignored:
                 continue
             case .authenticationFailure(let requestID, let error):
-                let continuation = table.withLock { $0.takeAnswered(requestID, from: source) }
-                continuation?.resume(returning: .failed(error))
+                // A refusal of one of our requests applies to every request to that node.
+                let refused = table.withLock { table -> [RequestContinuation] in
+                    guard table.isWaiting(requestID, on: source) else { return [] }
+                    return table.takeAll(to: source)
+                }
+                guard !refused.isEmpty else { continue }
+                let until = MonotonicClock.now().nanoseconds + Self.refusalMemory
+                refusedBy.withLock { $0.set((until, error), for: source) }
+                for continuation in refused { continuation.resume(returning: .failed(error)) }
                 continue
             case .answer(let answer):
                 envelope = answer

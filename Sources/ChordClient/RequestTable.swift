@@ -91,6 +91,12 @@ struct RequestTable {
         return request.datagram
     }
 
+    /// Takes out every request that went to `destination`.
+    mutating func takeAll(to destination: NodeAddress) -> [RequestContinuation] {
+        let ids = pending.filter { $0.value.destination == destination }.map(\.key)
+        return ids.compactMap { pending.removeValue(forKey: $0)?.continuation }
+    }
+
     /// Takes out the request `id`, whatever its state (cancellation, send failure).
     mutating func take(_ id: UInt64) -> RequestContinuation? {
         pending.removeValue(forKey: id)?.continuation

@@ -1,6 +1,7 @@
 import ChordCore
 import ChordNet
 import ChordWire
+import Synchronization
 import Testing
 @testable import ChordClient
 
@@ -93,6 +94,40 @@ private let otherKey = try! ClusterKey(bytes: Array("client-test-key-9876543210"
         await #expect(throws: ChordClientError.authenticationFailed(text)) { _ = try await client.get("k") }
         #expect(ContinuousClock.now - started < .milliseconds(500))
         #expect(ChordClientError.authenticationFailed(text).exitStatus == 5)
+    }
+
+    /// A node refuses a source at most once a second: one refusal fails every request to it
+    /// in flight, and new ones for a second, at once.
+    @Test func oneRefusalFailsEveryRequestToThatNode() async throws {
+        let answered = Mutex(0)
+        let node = try RawResponder { bytes in
+            guard answered.withLock({ count in count += 1; return count == 3 }),
+                  let header = bytes.withUnsafeBytes({ WireFormat.header(of: $0) }) else { return nil }
+            return WireFormat.encode(Envelope(requestID: header.requestID, sender: nil, message: .error(.authenticationFailed)))
+        }
+        defer { node.stop() }
+        let client = try ChordClient(via: node.address, timeout: .seconds(5), retry: fastRetry)
+        defer { client.close() }
+        let expected = ChordClientError.authenticationFailed("the node requires a cluster key (--cluster-key-file)")
+        let started = ContinuousClock.now
+        let errors = await withTaskGroup(of: ChordClientError?.self) { group in
+            for key in ["a", "b", "c"] {
+                group.addTask {
+                    do throws(ChordClientError) {
+                        _ = try await client.get(key)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var errors: [ChordClientError?] = []
+            for await error in group { errors.append(error) }
+            return errors
+        }
+        #expect(errors == [expected, expected, expected])
+        await #expect(throws: expected) { _ = try await client.get("d") }
+        #expect(ContinuousClock.now - started < .milliseconds(500))
     }
 
     /// A request waiting long with a key is sealed again before it is sent again, so that its
