@@ -1,4 +1,5 @@
 import ChordCore
+import Foundation
 import Testing
 @testable import ChordWire
 
@@ -55,6 +56,36 @@ struct GoldenTests {
         let bytes = WireFormat.encode(envelope, key: Self.clusterKey, unixMilliseconds: Self.sentAt)
         #expect(hex(bytes) == expected, "\(name)")
         #expect(try WireFormat.decode(bytes, key: Self.clusterKey, unixMilliseconds: Self.sentAt + 1000) == envelope)
+    }
+
+    /// The hex bytes of every code block under "## Examples" in docs/PROTOCOL.md (each line's
+    /// bytes end where its comment starts, after two spaces or more).
+    static func documentedExamples() throws -> [String] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/PROTOCOL.md").standardized.path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let section = text.range(of: "\n## Examples\n") else { return [] }
+        var blocks: [String] = []
+        var current: [String]?
+        for line in text[section.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") {
+                if let bytes = current { blocks.append(bytes.joined(separator: " ")) }
+                current = current == nil ? [] : nil
+                continue
+            }
+            guard current != nil else { continue }
+            let bytes = line.components(separatedBy: "  ").first ?? ""
+            current?.append(contentsOf: bytes.split(separator: " ").map(String.init))
+        }
+        return blocks
+    }
+
+    /// The document shows exactly these examples, no more, no fewer, byte for byte.
+    @Test func theDocumentShowsTheseExamples() throws {
+        let documented = try Self.documentedExamples()
+        let tested = (Self.examples + Self.authenticatedExamples).map(\.2)
+        #expect(documented.count == tested.count)
+        #expect(Set(documented) == Set(tested), "\(Set(documented).symmetricDifference(Set(tested)))")
     }
 
     @Test(arguments: examples.indices)
