@@ -89,8 +89,8 @@ public enum ClusterKeyError: Error, Sendable, Equatable, CustomStringConvertible
         case .tooShort(let count):
             return "a cluster key needs at least \(ClusterKey.minimumBytes) bytes (besides one trailing newline), "
                 + "this one has \(count)"
-        case .tooLong(let count):
-            return "a cluster key has at most \(ClusterKey.maximumBytes) bytes, this one has \(count)"
+        case .tooLong:
+            return "a cluster key has at most \(ClusterKey.maximumBytes) bytes, this one has more"
         }
     }
 }
