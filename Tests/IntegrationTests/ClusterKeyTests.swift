@@ -69,15 +69,17 @@ extension Integration {
                         default: _ = try await client.info()
                         }
                     }
+                    // Typically a few milliseconds; the bound only tells it from the 5 s timeout
+                    // on a loaded machine.
                     let elapsed = ContinuousClock.now - started
-                    #expect(elapsed < .milliseconds(500), "\(operation) took \(elapsed)")
+                    #expect(elapsed < .seconds(1), "\(operation) took \(elapsed)")
                 }
                 // The node answers one refusal a second to a source; the client applies it to
                 // every request to that node for that second, and then asks again.
                 try await Task.sleep(for: .milliseconds(1100))
                 let started = ContinuousClock.now
                 await #expect(throws: ChordClientError.authenticationFailed(text)) { _ = try await client.get("again") }
-                #expect(ContinuousClock.now - started < .milliseconds(500))
+                #expect(ContinuousClock.now - started < .seconds(1))
             }
             // The tools: exit status 5, the reason on standard error.
             let via = node.address.description
@@ -105,7 +107,7 @@ extension Integration {
             await #expect(throws: ChordClientError.authenticationFailed("the node has no cluster key; run without --cluster-key-file")) {
                 _ = try await client.get("k")
             }
-            #expect(ContinuousClock.now - started < .milliseconds(500))
+            #expect(ContinuousClock.now - started < .seconds(1))
             let tool = try await Tools.dht("--via", node.address.description, "--cluster-key-file", key.path, "get", "k")
             #expect(tool.status == 5 && tool.errors.contains("no cluster key"), "\(tool)")
         }
