@@ -90,10 +90,9 @@ private let otherKey = try! ClusterKey(bytes: Array("client-test-key-9876543210"
         defer { node.stop() }
         let client = try ChordClient(via: node.address, timeout: .seconds(30), retry: fastRetry, clusterKey: clientKey)
         defer { client.close() }
-        let started = ContinuousClock.now
+        // The refusal, not the 30 s timeout (`noAnswer`): no wall-clock bound here, since a test
+        // pool busy with the simulator's tests can delay any await by seconds.
         await #expect(throws: ChordClientError.authenticationFailed(text)) { _ = try await client.get("k") }
-        // Generous for a loaded machine (the whole suite runs in parallel); the timeout is 30 s.
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(ChordClientError.authenticationFailed(text).exitStatus == 5)
     }
 

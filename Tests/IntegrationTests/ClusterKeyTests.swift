@@ -46,7 +46,7 @@ extension Integration {
             #expect(lookup.status == 0, "\(lookup)")
         }
 
-        @Test("against a keyed ring, a client without a key or with another key fails in well under a second")
+        @Test("against a keyed ring, a client without a key or with another key is told so (dht in well under a second)")
         func wrongOrMissingKeyFailsFast() async throws {
             let directory = try scratchDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -60,8 +60,8 @@ extension Integration {
                                       (other.key, "the cluster key does not match the node's")] as [(ClusterKey?, String)] {
                 let client = try ChordClient(via: node.address, timeout: .seconds(5), clusterKey: clientKey)
                 defer { client.close() }
+                // The refusal, not the 5 s timeout (which would be `noAnswer`).
                 for operation in ["get", "put", "info"] {
-                    let started = ContinuousClock.now
                     await #expect(throws: ChordClientError.authenticationFailed(text), "\(operation)") {
                         switch operation {
                         case "get": _ = try await client.get("k")
@@ -69,19 +69,14 @@ extension Integration {
                         default: _ = try await client.info()
                         }
                     }
-                    // Typically a few milliseconds; the bound only tells it from the 5 s timeout
-                    // on a loaded machine.
-                    let elapsed = ContinuousClock.now - started
-                    #expect(elapsed < .seconds(1), "\(operation) took \(elapsed)")
                 }
                 // The node answers one refusal a second to a source; the client applies it to
                 // every request to that node for that second, and then asks again.
                 try await Task.sleep(for: .milliseconds(1100))
-                let started = ContinuousClock.now
                 await #expect(throws: ChordClientError.authenticationFailed(text)) { _ = try await client.get("again") }
-                #expect(ContinuousClock.now - started < .seconds(1))
             }
-            // The tools: exit status 5, the reason on standard error.
+            // The tools: exit status 5, the reason on standard error, in well under a second
+            // (the process's own run time: typically a few milliseconds, against a 5 s timeout).
             let via = node.address.description
             let keyless = try await Tools.dht("--via", via, "get", "k")
             #expect(keyless.status == 5 && keyless.errors.contains("requires a cluster key"), "\(keyless)")
@@ -89,6 +84,10 @@ extension Integration {
             #expect(wrong.status == 5 && wrong.errors.contains("does not match"), "\(wrong)")
             let lookup = try await Tools.dhtlookup("--via", via, "k")
             #expect(lookup.status == 5, "\(lookup)")
+            for result in [keyless, wrong, lookup] {
+                let runTime = try #require(result.runTime)
+                #expect(runTime < .seconds(1), "ran \(runTime)")
+            }
             // Nothing was written by the refused puts.
             #expect(try await cluster.client(of: node).get("k") == nil)
         }
@@ -103,13 +102,12 @@ extension Integration {
             let node = cluster.members[0]
             let client = try ChordClient(via: node.address, timeout: .seconds(5), clusterKey: key.key)
             defer { client.close() }
-            let started = ContinuousClock.now
             await #expect(throws: ChordClientError.authenticationFailed("the node has no cluster key; run without --cluster-key-file")) {
                 _ = try await client.get("k")
             }
-            #expect(ContinuousClock.now - started < .seconds(1))
             let tool = try await Tools.dht("--via", node.address.description, "--cluster-key-file", key.path, "get", "k")
             #expect(tool.status == 5 && tool.errors.contains("no cluster key"), "\(tool)")
+            #expect(try #require(tool.runTime) < .seconds(1))
         }
 
         /// A correctly tagged datagram from outside the ±30 s window is dropped (not acted on)
