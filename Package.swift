@@ -21,7 +21,7 @@ let package = Package(
     targets: [
         .target(name: "ChordCore", path: "Sources/ChordCore"),
         .target(name: "ChordWire", dependencies: ["ChordCore"], path: "Sources/ChordWire"),
-        .target(name: "CommandLineSupport", dependencies: ["ChordNet"], path: "Sources/CommandLineSupport"),
+        .target(name: "CommandLineSupport", dependencies: ["ChordNet", "ChordWire"], path: "Sources/CommandLineSupport"),
         .target(name: "ChordNet", dependencies: ["ChordCore"], path: "Sources/ChordNet"),
         .executableTarget(name: "chord-node", dependencies: ["ChordNet", "ChordWire", "ChordCore", "CommandLineSupport"],
                           path: "Sources/chord-node"),
@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "ToolSupport", dependencies: ["ChordCore"], path: "Tools/ToolSupport"),
         .target(name: "ChordSim", dependencies: ["ChordCore", "ToolSupport", "CommandLineSupport"], path: "Tools/ChordSim"),
         .executableTarget(name: "chord-sim", dependencies: ["ChordSim", "ChordCore", "ChordNet", "CommandLineSupport"], path: "Tools/chord-sim"),
-        .target(name: "ClusterSupport", dependencies: ["ChordCore", "ChordClient", "ChordNet"], path: "Tools/ClusterSupport"),
+        .target(name: "ClusterSupport", dependencies: ["ChordCore", "ChordClient", "ChordNet", "ChordWire", "CommandLineSupport"],
+                path: "Tools/ClusterSupport"),
         .executableTarget(name: "chord-bench", dependencies: ["ClusterSupport", "ToolSupport", "ChordClient", "ChordCore", "ChordNet", "CommandLineSupport"],
                           path: "Tools/chord-bench"),
         .executableTarget(name: "chord-ring", dependencies: ["ClusterSupport", "ChordCore", "ChordNet", "CommandLineSupport"],
@@ -49,7 +50,8 @@ let package = Package(
         .testTarget(name: "ChordSimTests", dependencies: ["ChordSim", "ToolSupport", "ChordCore"], path: "Tests/ChordSimTests"),
         .testTarget(name: "ChurnHarnessTests", dependencies: ["ClusterSupport"], path: "Tests/ChurnHarnessTests"),
         .testTarget(name: "ChordWireTests", dependencies: ["ChordWire", "ChordCore"], path: "Tests/ChordWireTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["ChordClient", "ClusterSupport", "ChordCore", "ChordWire", "ChordNet"],
+        .testTarget(name: "IntegrationTests", dependencies: ["ChordClient", "ClusterSupport", "ChordCore", "ChordWire", "ChordNet",
+                                                          "CommandLineSupport"],
                     path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

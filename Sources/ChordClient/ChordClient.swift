@@ -1,5 +1,6 @@
 import ChordCore
 import ChordNet
+import ChordWire
 
 /// A client of a Chord DHT: sends get, put, remove, lookup traces and info requests over
 /// UDP to one ring member (the "via" node), which coordinates them.
@@ -24,11 +25,14 @@ public final class ChordClient: Sendable {
 
     /// A client of the ring `via` belongs to. Binds an ephemeral UDP socket of `via`'s family
     /// and starts the thread that receives answers. `timeout` bounds each request, its
-    /// retransmissions included; `retry` says when to retransmit.
-    public init(via: NodeAddress, timeout: Duration = .seconds(5), retry: RetryPolicy = .standard)
-        throws(ChordClientError) {
+    /// retransmissions included; `retry` says when to retransmit. With `clusterKey` (the ring's
+    /// key, docs/PROTOCOL.md "Cluster key"), every request is authenticated and only
+    /// authenticated answers are believed; a node that refuses the key (or has none) makes the
+    /// request fail at once with `authenticationFailed`.
+    public init(via: NodeAddress, timeout: Duration = .seconds(5), retry: RetryPolicy = .standard,
+                clusterKey: ClusterKey? = nil) throws(ChordClientError) {
         self.via = via
-        self.transport = try ClientTransport(family: via.family, timeout: timeout, retry: retry)
+        self.transport = try ClientTransport(family: via.family, timeout: timeout, retry: retry, clusterKey: clusterKey)
     }
 
     deinit {

@@ -19,6 +19,12 @@ public enum ChordClientError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The store refused the request (`outOfSpace`, `overloaded`, `internalFailure`,
     /// `unavailable`, `unknownCommand`, ...).
     case refused(Status)
+    /// The node refused the request's cluster-key authentication, or the client's: the text
+    /// says which ("the node requires a cluster key", "the cluster key does not match the
+    /// node's", "the node has no cluster key; run without --cluster-key-file", or that the
+    /// clocks differ by more than the replay window). Such refusals are not authenticated
+    /// (docs/CLIENT.md): a forger of the node's address can cause one, never a forged answer.
+    case authenticationFailed(String)
     /// The node answered with a message that does not answer the request.
     case unexpectedAnswer(String)
     /// The client's socket failed (binding it, or sending).
@@ -38,6 +44,7 @@ public enum ChordClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .noAnswer(let after): return "no answer within \(after.secondsText) s"
         case .ringTimedOut: return "the ring could not answer in time"
         case .refused(let status): return "refused: \(status)"
+        case .authenticationFailed(let text): return "authentication failed: \(text)"
         case .unexpectedAnswer(let text): return "unexpected answer: \(text)"
         case .socketFailure(let error): return "socket failure: \(error)"
         case .closed: return "the client is closed"
@@ -52,9 +59,12 @@ public enum ChordClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .ok, .notFound: return nil
         case .keyTooLarge, .valueTooLarge, .badRequest: self = .rejected(status)
         case .timedOut: self = .ringTimedOut
-        case .outOfSpace, .overloaded, .internalFailure, .unavailable, .unknownCommand, .notResponsible, .retryWithCookie,
-             .authenticationFailed, .noClusterKey:
+        case .outOfSpace, .overloaded, .internalFailure, .unavailable, .unknownCommand, .notResponsible, .retryWithCookie:
             self = .refused(status)
+        case .authenticationFailed:
+            self = .authenticationFailed("the node refused this client's cluster-key authentication")
+        case .noClusterKey:
+            self = .authenticationFailed("the node has no cluster key; run without --cluster-key-file")
         }
     }
 }

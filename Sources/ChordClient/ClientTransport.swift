@@ -18,10 +18,18 @@ final class ClientTransport: Sendable {
     static let receiveBurst = 256
 
     private let socket: SharedSocket
-    private let table = Mutex(RequestTable())
+    /// The wire format, with the cluster key if any.
+    private let codec: ClientCodec
+    private let table: Mutex<RequestTable>
     /// The cookie each node gave this client (docs/PROTOCOL.md, "Trust"), sent with every
     /// later request to it so that its answers are not limited to 3 times the request.
     private let cookies = Mutex(ClientCookies())
+    /// Nodes that refused this client's cluster-key authentication, until when and why: a
+    /// node answers such refusals at most once a second, so for that long the client fails
+    /// every request to it at once with the same error instead of waiting for its timeout.
+    private let refusedBy = Mutex(BoundedDictionary<NodeAddress, (until: Int64, error: ChordClientError)>(capacity: 256))
+    /// How long a refusal applies to every request to its node.
+    static let refusalMemory = Nanos.seconds(1)
     private let running = Atomic<Bool>(true)
     private let ids = RequestIDs()
     /// How long a request may wait for its answer.
@@ -33,8 +41,12 @@ final class ClientTransport: Sendable {
     /// The address the socket is bound to (the wildcard address of its family).
     var localAddress: NodeAddress { socket.socket.localAddress }
 
-    /// Binds an ephemeral socket of `family` and starts the receive loop.
-    init(family: NodeAddress.Family, timeout: Duration, retry: RetryPolicy) throws(ChordClientError) {
+    /// Binds an ephemeral socket of `family` and starts the receive loop. With `clusterKey`,
+    /// every request is authenticated and only authenticated answers count.
+    init(family: NodeAddress.Family, timeout: Duration, retry: RetryPolicy, clusterKey: ClusterKey?)
+        throws(ChordClientError) {
+        codec = ClientCodec(key: clusterKey)
+        table = Mutex(RequestTable(codec: codec))
         let wildcard = family == .ipv4
             ? NodeAddress(ipv4: 0, port: 0) : NodeAddress(ipv6High: 0, ipv6Low: 0, port: 0)
         do {
@@ -59,8 +71,14 @@ final class ClientTransport: Sendable {
     /// with the same request id from that address.
     func request(_ message: Message, to destination: NodeAddress)
         async throws(ChordClientError) -> (envelope: Envelope, source: NodeAddress) {
+        if let refusal = refusedBy.withLock({ $0[destination] }), MonotonicClock.now().nanoseconds < refusal.until {
+            throw refusal.error
+        }
         let id = ids.next()
-        let cookie = cookies.withLock { $0.cookie(of: destination) }
+        // Until the node gives this client a cookie, it sends cookie 0 (never a valid one):
+        // the smallest request is then 21 bytes, more than the node's shortest refusal
+        // (14 bytes), which it sends only when no larger than the request.
+        let cookie = cookies.withLock { $0.cookie(of: destination) } ?? 0
         let envelope = Envelope(requestID: id, cookie: cookie, sender: nil, message: message)
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
@@ -88,8 +106,8 @@ final class ClientTransport: Sendable {
                        continuation: RequestContinuation) {
         let now = MonotonicClock.now().nanoseconds
         let first = retry.firstInterval
-        let datagram = WireFormat.encode(envelope)
-        let request = PendingRequest(destination: destination, envelope: envelope, datagram: datagram,
+        let datagram = codec.encode(envelope)
+        let request = PendingRequest(destination: destination, envelope: envelope, datagram: datagram, encodedAt: now,
                                      continuation: continuation,
                                      deadline: now + timeoutNanoseconds, nextTransmission: now + first,
                                      interval: first)
@@ -156,9 +174,25 @@ final class ClientTransport: Sendable {
     private func receiveWaiting(into buffer: UnsafeMutableRawBufferPointer) {
         for _ in 0..<Self.receiveBurst {
             guard let (count, source) = try? socket.socket.receive(into: buffer) else { return }
-            guard count < buffer.count,
-                  let envelope = try? WireFormat.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count])),
-                  envelope.message.isResponse else { continue }
+            guard count < buffer.count else { continue }
+            let envelope: Envelope
+            switch codec.read(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+            case .ignored:
+                continue
+            case .authenticationFailure(let requestID, let error):
+                // A refusal of one of our requests applies to every request to that node.
+                let refused = table.withLock { table -> [RequestContinuation] in
+                    guard table.isWaiting(requestID, on: source) else { return [] }
+                    return table.takeAll(to: source)
+                }
+                guard !refused.isEmpty else { continue }
+                let until = MonotonicClock.now().nanoseconds + Self.refusalMemory
+                refusedBy.withLock { $0.set((until, error), for: source) }
+                for continuation in refused { continuation.resume(returning: .failed(error)) }
+                continue
+            case .answer(let answer):
+                envelope = answer
+            }
             if let cookie = envelope.cookie {
                 if table.withLock({ $0.isWaiting(envelope.requestID, on: source) }) {
                     cookies.withLock { $0.learn(cookie, from: source) }
@@ -167,7 +201,9 @@ final class ClientTransport: Sendable {
                 // address: send the request again, with the cookie (same request id, so a
                 // write the node already applied is answered from its reply cache).
                 if envelope.message == .error(.retryWithCookie),
-                   let again = table.withLock({ $0.retry(envelope.requestID, from: source, cookie: cookie) }) {
+                   let again = table.withLock({
+                       $0.retry(envelope.requestID, from: source, cookie: cookie, now: MonotonicClock.now().nanoseconds)
+                   }) {
                     _ = send(again, to: source)
                     continue
                 }

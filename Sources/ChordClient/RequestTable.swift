@@ -1,5 +1,4 @@
 import ChordCore
-import ChordWire
 
 /// What a waiting request is resumed with: the answer and where it came from, or a failure.
 enum RequestOutcome: Sendable {
@@ -17,10 +16,13 @@ typealias RequestContinuation = UnsafeContinuation<RequestOutcome, Never>
 struct PendingRequest {
     /// Where the request went; only answers from there count.
     let destination: NodeAddress
-    /// The request (to encode it again with a cookie).
-    let envelope: Envelope
-    /// The encoded request, sent again unchanged (same request id).
+    /// The request (to encode it again with a cookie, or with a fresh timestamp).
+    var envelope: Envelope
+    /// The encoded request, sent again unchanged (same request id; with a cluster key, sealed
+    /// again with a fresh timestamp when it gets old).
     var datagram: [UInt8]
+    /// When `datagram` was encoded.
+    var encodedAt: Int64
     /// Times it was sent again because the node asked for its cookie.
     var cookieRetries = 0
     /// The waiting task.
@@ -39,11 +41,18 @@ struct PendingRequest {
 /// The requests in flight by request id. Not thread-safe: the transport keeps it in a mutex,
 /// and every continuation taken out of it is resumed exactly once, outside the lock.
 struct RequestTable {
+    /// Encodes requests sent again (with a cookie, or sealed afresh).
+    let codec: ClientCodec
     private var pending: [UInt64: PendingRequest] = [:]
     /// No request is due before this instant (it may be earlier than needed, never later).
     private(set) var earliestDue: Int64 = .max
     /// Whether the client was closed (nothing more is accepted).
     private(set) var isClosed = false
+
+    /// An empty table whose requests are encoded by `codec`.
+    init(codec: ClientCodec = ClientCodec(key: nil)) {
+        self.codec = codec
+    }
 
     /// How many requests are in flight.
     var count: Int { pending.count }
@@ -72,14 +81,20 @@ struct RequestTable {
     /// The node asked request `id` (sent from `source`'s address) to be sent again with
     /// `cookie`: returns the datagram to send, or nil if the request is unknown, went
     /// elsewhere, or was already retried that way twice.
-    mutating func retry(_ id: UInt64, from source: NodeAddress, cookie: UInt64) -> [UInt8]? {
+    mutating func retry(_ id: UInt64, from source: NodeAddress, cookie: UInt64, now: Int64) -> [UInt8]? {
         guard var request = pending[id], request.destination == source, request.cookieRetries < 2 else { return nil }
-        var envelope = request.envelope
-        envelope.cookie = cookie
-        request.datagram = WireFormat.encode(envelope)
+        request.envelope.cookie = cookie
+        request.datagram = codec.encode(request.envelope)
+        request.encodedAt = now
         request.cookieRetries += 1
         pending[id] = request
         return request.datagram
+    }
+
+    /// Takes out every request that went to `destination`.
+    mutating func takeAll(to destination: NodeAddress) -> [RequestContinuation] {
+        let ids = pending.filter { $0.value.destination == destination }.map(\.key)
+        return ids.compactMap { pending.removeValue(forKey: $0)?.continuation }
     }
 
     /// Takes out the request `id`, whatever its state (cancellation, send failure).
@@ -98,7 +113,7 @@ struct RequestTable {
 
     /// Handles what is due at `now`: requests past their deadline are taken out into
     /// `expired`; requests due for retransmission are rescheduled and their datagrams
-    /// appended to `resend`.
+    /// appended to `resend` (sealed again first when old, with a cluster key).
     mutating func collectDue(now: Int64, policy: RetryPolicy, expired: inout [RequestContinuation],
                              resend: inout [(destination: NodeAddress, datagram: [UInt8])]) {
         guard now >= earliestDue else { return }
@@ -111,6 +126,10 @@ struct RequestTable {
                 continue
             }
             if now >= request.nextTransmission {
+                if codec.key != nil && now - request.encodedAt >= ClientCodec.resealAfter {
+                    request.datagram = codec.encode(request.envelope)
+                    request.encodedAt = now
+                }
                 resend.append((request.destination, request.datagram))
                 request.interval = policy.nextInterval(after: request.interval)
                 request.nextTransmission = now + request.interval

@@ -29,7 +29,7 @@ extension NodeRunner {
     /// and dropped (the core's retransmissions cover losses).
     private func send(_ envelope: Envelope, to destination: NodeAddress) {
         sendBuffer.removeAll(keepingCapacity: true)
-        codec.encode(envelope, into: &sendBuffer)
+        codec.encode(envelope, unixMilliseconds: unixMilliseconds(), into: &sendBuffer)
         guard sendBuffer.count <= codec.maximumDatagramBytes else {
             traffic.oversizedDropped += 1
             logger.warning("dropped a \(sendBuffer.count)-byte datagram to \(destination) (limit \(codec.maximumDatagramBytes))")
@@ -47,8 +47,14 @@ extension NodeRunner {
         }
     }
 
+    /// The wall-clock time an authenticating codec stamps and checks datagrams with.
+    private func unixMilliseconds() -> UInt64 {
+        UInt64(clamping: clock.unixNanoseconds() / 1_000_000)
+    }
+
     /// Reads up to `options.receiveBatch` waiting datagrams and feeds each decoded one to the
-    /// core. Malformed datagrams are counted and dropped.
+    /// core. Refused datagrams (malformed, unauthenticated, stale) are counted and dropped; a
+    /// refused request the codec can answer is answered (`answer(_:to:receivedBytes:)`).
     func receiveBatch() {
         for _ in 0..<max(1, options.receiveBatch) {
             guard isServing else { return }
@@ -69,17 +75,62 @@ extension NodeRunner {
                 logger.debug("dropped a truncated \(count)-byte datagram from \(source)")
                 continue
             }
-            let envelope: Envelope
-            do {
-                envelope = try receiveBuffer.withUnsafeBytes { raw in
-                    try codec.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            let now = unixMilliseconds()
+            let decoded = receiveBuffer.withUnsafeBytes { raw in
+                Result { () throws(DatagramRejection) in
+                    try codec.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]), unixMilliseconds: now)
                 }
-            } catch {
-                traffic.malformedDropped += 1
-                logger.debug("dropped a malformed \(count)-byte datagram from \(source): \(error)")
-                continue
             }
-            handle(.received(envelope, from: source))
+            switch decoded {
+            case .success(let envelope): handle(.received(envelope, from: source))
+            case .failure(let rejection): rejected(rejection, count: count, from: source)
+            }
+        }
+    }
+
+    /// Counts and logs a refused datagram, and answers it when the codec says how.
+    private func rejected(_ rejection: DatagramRejection, count: Int, from source: NodeAddress) {
+        switch rejection.kind {
+        case .malformed:
+            traffic.malformedDropped += 1
+            logger.debug("dropped a malformed \(count)-byte datagram from \(source): \(rejection)")
+            return
+        case .unauthenticated:
+            traffic.unauthenticatedDropped += 1
+        case .stale:
+            traffic.staleDropped += 1
+        }
+        // A wrong or missing cluster key is a configuration problem worth seeing without
+        // --verbose, but a flood must not flood the log: one warning every 10 s at most.
+        let now = clock.now()
+        let text = "dropped a \(count)-byte datagram from \(source): \(rejection)"
+        if let last = lastRejectionWarning, now - last < Nanos.seconds(10) {
+            logger.debug(text)
+        } else {
+            lastRejectionWarning = now
+            logger.warning(text + " (\(traffic.unauthenticatedDropped) unauthenticated, \(traffic.staleDropped) stale so far)")
+        }
+        if let refusal = rejection.refusal { answer(refusal, to: source, receivedBytes: count) }
+    }
+
+    /// Sends the short answer to a refused request: at most once a second to each source
+    /// (`RefusalLimiter`), and never more bytes than the request had, so that a forged source
+    /// address gains an attacker nothing.
+    private func answer(_ refusal: DatagramRefusal, to source: NodeAddress, receivedBytes: Int) {
+        guard refusals.admit(source, now: clock.now()) else { return }
+        sendBuffer.removeAll(keepingCapacity: true)
+        codec.encodeRefusal(refusal, unixMilliseconds: unixMilliseconds(), into: &sendBuffer)
+        guard sendBuffer.count <= receivedBytes else { return }
+        let sent = sendBuffer.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) in try socket.send(bytes, to: source) }
+        }
+        switch sent {
+        case .success:
+            traffic.datagramsSent += 1
+            traffic.refusalsSent += 1
+        case .failure(let error):
+            traffic.sendErrors += 1
+            logger.debug("send to \(source) failed: \(error)")
         }
     }
 }

@@ -33,6 +33,10 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     var sendBuffer: [UInt8] = []
     var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
     var signalsInstalled = false
+    /// When refused requests may be answered.
+    var refusals = RefusalLimiter()
+    /// When a refused datagram was last logged as a warning (the rest go to the debug log).
+    var lastRejectionWarning: Instant?
 
     /// Runs a new node on `socket`, reading time from `clock`. The node advertises
     /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock

@@ -3,13 +3,13 @@ import Glibc
 import Synchronization
 
 /// The only place in the project's sources that calls (Linux) C library functions: sockets,
-/// polling, pipes and plain reads and writes, clocks, sleeping, signals, threads and process
-/// exit. Each wrapper is thin: it makes the call and turns a failure into a `SystemError`
-/// carrying `errno`. Everything above, in this module and in the others, works with the Swift
-/// types built on these (`UDPSocket`, `FileDescriptor`, `StandardOutput`, `TerminationSignals`,
-/// `DetachedThread`, `CurrentProcess`, `ProcessSignal`, the clocks). `errno` values are
-/// named here too, so no other file needs the C library's constants (`SocketAddress` needs
-/// its socket address structures, and calls nothing).
+/// polling, pipes, opening files and plain reads and writes, clocks, sleeping, signals,
+/// threads and process exit. Each wrapper is thin: it makes the call and turns a failure into
+/// a `SystemError` carrying `errno`. Everything above, in this module and in the others, works
+/// with the Swift types built on these (`UDPSocket`, `FileDescriptor`, `SmallFile`,
+/// `StandardOutput`, `TerminationSignals`, `DetachedThread`, `CurrentProcess`, `ProcessSignal`,
+/// the clocks). `errno` values are named here too, so no other file needs the C library's
+/// constants (`SocketAddress` needs its socket address structures, and calls nothing).
 enum Syscalls {
     // MARK: Errors
 
@@ -204,6 +204,16 @@ enum Syscalls {
             if count >= 0 { return .success(count) }
             if errno == EINTR { continue }
             return .failure(failure("read"))
+        }
+    }
+
+    /// Opens the file at `path` for reading (close-on-exec).
+    static func openForReading(_ path: String) -> Result<Int32, SystemError> {
+        while true {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            if descriptor >= 0 { return .success(descriptor) }
+            if errno == EINTR { continue }
+            return .failure(failure("open"))
         }
     }
 

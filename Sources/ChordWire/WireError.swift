@@ -18,6 +18,26 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A length or count above its limit (the value read), or a datagram above
     /// `WireFormat.maximumDatagramBytes` (its size).
     case tooLarge(Int)
+    /// The receiver has a cluster key, and the datagram carries no tag (flags bit 2 clear).
+    case missingTag
+    /// The datagram's cluster-key tag is not the one the receiver's key gives: another key,
+    /// or bytes changed on the way.
+    case badTag
+    /// The tag is right, but the timestamp is outside the replay window: it is this many
+    /// milliseconds ahead of the receiver's clock (negative: behind).
+    case staleTimestamp(skewMilliseconds: Int64)
+    /// The datagram carries a cluster-key tag (flags bit 2), and the receiver has no key to
+    /// check it with.
+    case unexpectedTag
+
+    /// Whether the datagram was refused by the cluster-key check (missing, wrong or
+    /// unexpected tag, or a timestamp outside the replay window) rather than being malformed.
+    public var isAuthenticationFailure: Bool {
+        switch self {
+        case .missingTag, .badTag, .staleTimestamp, .unexpectedTag: return true
+        default: return false
+        }
+    }
 
     /// A one-line explanation.
     public var description: String {
@@ -29,6 +49,11 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         case .trailingBytes(let count): return "\(count) trailing bytes after the message"
         case .invalidField(let field): return "invalid field: \(field)"
         case .tooLarge(let value): return "length or count \(value) beyond its limit"
+        case .missingTag: return "no cluster-key tag (this receiver requires one)"
+        case .badTag: return "the cluster-key tag does not match this receiver's key"
+        case .staleTimestamp(let skew):
+            return "timestamp \(skew) ms off this receiver's clock, outside the replay window"
+        case .unexpectedTag: return "a cluster-key tag, but this receiver has no cluster key"
         }
     }
 }

@@ -3,14 +3,16 @@ import ChordCore
 /// The binary wire protocol: one `Envelope` per UDP datagram.
 ///
 /// The format is specified byte by byte in docs/PROTOCOL.md. In short: a 13-byte header
-/// (magic "CH", version 1, message type, flags, request id), the sender when a ring member
-/// sent it, then the body. Integers are big-endian.
+/// (magic "CH", version 2, message type, flags, request id), the cookie when flags bit 1 says
+/// so, the sender when a ring member sent it, then the body. Integers are big-endian.
 ///
 /// Decoding is strict: any datagram that is not exactly one well-formed message throws a
-/// `WireError` (it never traps, and never allocates more than the datagram's size).
-/// Encoding does not check limits: a key outside 1...1024 bytes, a value over
-/// `StorageLimits.maximumValueBytes` or a list over its bound gives a datagram every receiver
-/// rejects, so callers validate user input first. Nor does it check the total size: callers
+/// `WireError` (it never traps, and never allocates more than the datagram's size). Keys and
+/// values of any length that fits the datagram decode: the node refuses an empty key, a key
+/// over `StorageLimits.maximumKeyBytes` or a value over `StorageLimits.maximumValueBytes` with
+/// a status the sender can read. Encoding does not check limits: a list over its bound gives
+/// a datagram every receiver rejects, so callers validate user input first. Nor does it check
+/// the total size: callers
 /// that can build large messages (values, `store` batches, traces, infos) compare
 /// `encodedSize(of:)` (or the encoded `count`) with `maximumDatagramBytes` before sending.
 /// `.unknownRequest(type:)` encodes as its type code with an empty body (to probe a node);
@@ -161,13 +163,19 @@ enum MessageType: UInt8 {
 enum FieldSize {
     /// Flags bit 0: the sender follows the header.
     static let senderPresent: UInt8 = 0x01
+    /// Flags bit 1: the cookie follows the request id.
     static let cookiePresent: UInt8 = 0x02
+    /// Flags bit 2: the datagram ends with a cluster-key trailer (timestamp and tag).
+    static let authenticated: UInt8 = 0x04
+    /// Every flag bit this version defines.
+    static let knownFlags: UInt8 = senderPresent | cookiePresent | authenticated
     /// Smallest encoded peer: identifier, family, IPv4 address, port.
     static let minimumPeer = Identifier.byteCount + 1 + 4 + 2
     /// Smallest encoded lookup hop: IPv4 address, flags.
     static let minimumHop = 1 + 4 + 2 + 1
-    /// Smallest encoded stored entry: key length, 1-byte key, presence byte, version.
-    static let minimumEntry = 2 + 1 + 1 + 16
+    /// Smallest encoded stored entry: key length, empty key (it decodes; the store refuses
+    /// it), presence byte, version.
+    static let minimumEntry = 2 + 0 + 1 + 16
     /// Lookup hop flags.
     static let hopHasID: UInt8 = 0x01
     static let hopHasRoundTrip: UInt8 = 0x02

@@ -194,7 +194,9 @@ struct WireReader {
 
     // MARK: Envelope
 
-    mutating func readEnvelope() throws(WireError) -> Envelope {
+    /// Reads the magic, version, type and flags (the first 5 bytes), refusing reserved flag
+    /// bits: what may be read before a cluster-key tag is checked.
+    mutating func readHeaderStart() throws(WireError) -> (typeCode: UInt8, flags: UInt8) {
         guard bytes.count <= WireFormat.maximumDatagramBytes else { throw .tooLarge(bytes.count) }
         try need(WireFormat.headerBytes)
         guard try u8() == WireFormat.magic.0, try u8() == WireFormat.magic.1 else { throw .badMagic }
@@ -202,7 +204,21 @@ struct WireReader {
         guard version == WireFormat.protocolVersion else { throw .unsupportedVersion(version) }
         let typeCode = try u8()
         let flags = try u8()
-        guard flags & ~(FieldSize.senderPresent | FieldSize.cookiePresent) == 0 else { throw .invalidField("header flags") }
+        guard flags & ~FieldSize.knownFlags == 0 else { throw .invalidField("header flags") }
+        return (typeCode, flags)
+    }
+
+    /// Reads a whole datagram that carries no cluster-key trailer (flags bit 2 clear).
+    mutating func readEnvelope() throws(WireError) -> Envelope {
+        let (typeCode, flags) = try readHeaderStart()
+        guard flags & FieldSize.authenticated == 0 else { throw .unexpectedTag }
+        return try readEnvelope(typeCode: typeCode, flags: flags)
+    }
+
+    /// Reads the rest of an envelope after `readHeaderStart`: request id, cookie, sender and
+    /// body, which must end exactly at the end of `bytes` (for an authenticated datagram, a
+    /// reader over the bytes before the trailer).
+    mutating func readEnvelope(typeCode: UInt8, flags: UInt8) throws(WireError) -> Envelope {
         let requestID = try u64()
         let cookie = flags & FieldSize.cookiePresent != 0 ? try u64() : nil
         let sender = flags & FieldSize.senderPresent != 0 ? try peer() : nil

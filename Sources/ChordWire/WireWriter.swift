@@ -131,12 +131,15 @@ struct WireWriter {
 
     // MARK: Envelope
 
-    mutating func write(_ envelope: Envelope) {
+    /// Writes the envelope; with `authenticated`, flags bit 2 says that a trailer (timestamp
+    /// and tag) follows, which the caller appends.
+    mutating func write(_ envelope: Envelope, authenticated: Bool = false) {
         u8(WireFormat.magic.0)
         u8(WireFormat.magic.1)
         u8(WireFormat.protocolVersion)
         u8(WireFormat.typeCode(of: envelope.message))
-        u8((envelope.sender == nil ? 0 : FieldSize.senderPresent) | (envelope.cookie == nil ? 0 : FieldSize.cookiePresent))
+        u8((envelope.sender == nil ? 0 : FieldSize.senderPresent) | (envelope.cookie == nil ? 0 : FieldSize.cookiePresent)
+            | (authenticated ? FieldSize.authenticated : 0))
         u64(envelope.requestID)
         if let cookie = envelope.cookie { u64(cookie) }
         if let sender = envelope.sender { peer(sender) }

@@ -12,6 +12,9 @@ let usage = Usage(
     comes, it exits 1. Logs go to standard error.
     HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
     SHA-1 of the canonical --listen text, so give the address peers reach it by.
+    With --cluster-key-file, every datagram is authenticated with the key (HMAC-SHA-256, a
+    timestamp within 30 s); datagrams without a valid tag are dropped and counted. Every node
+    and client of the ring needs the same file.
     """,
     options: [
         .value("listen", "HOST:PORT", "address to bind and advertise (required; port 0 picks a free one)"),
@@ -22,6 +25,7 @@ let usage = Usage(
         .value("write-quorum", "W", "replicas that must store a write, W <= R (default 2)"),
         .value("read-quorum", "R'", "replicas a read consults, R' <= R and W + R' > R (default 2)"),
         .value("stabilize", "SECONDS", "stabilize / fix-fingers / check-predecessor period (default 1)"),
+        .clusterKeyFile,
         .flag("verbose", "log debug detail too"),
     ])
 
@@ -35,6 +39,8 @@ struct NodeSettings {
     var config: NodeConfig
     /// Whether to log debug messages.
     var verbose: Bool
+    /// The cluster key every datagram is authenticated with, if any.
+    var clusterKey: ClusterKeyFile?
 }
 
 extension NodeSettings {
@@ -49,6 +55,7 @@ extension NodeSettings {
         }
         join = joinAddresses.first
         verbose = parsed.flag("verbose")
+        clusterKey = try parsed.clusterKeyFile()
 
         var config = NodeConfig()
         config.fallbackBootstraps = Array(joinAddresses.dropFirst())

@@ -15,17 +15,22 @@ let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanosecond
 
 let runner: SystemNodeRunner
 do {
-    runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed, codec: WireCodecAdapter(),
-                            logger: logger, options: options)
+    runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed,
+                            codec: WireCodecAdapter(clusterKey: settings.clusterKey?.key), logger: logger, options: options)
 } catch {
     logger.error("cannot listen on \(settings.listen): \(error)")
     CurrentProcess.exit(1)
 }
 
+if let clusterKey = settings.clusterKey {
+    logger.info("authenticating every datagram with the \(clusterKey.key) from \(clusterKey.path)")
+}
 runner.start(bootstrap: settings.join)
 let reason = runner.run()
 let traffic = runner.traffic
-logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
+logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), "
+            + "unauthenticated \(traffic.unauthenticatedDropped), stale \(traffic.staleDropped), refusals sent \(traffic.refusalsSent), "
+            + "oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
 switch reason {
 case .leaveCompleted: CurrentProcess.exit(0)
 case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(1)

@@ -21,7 +21,7 @@ enum DHT {
 
         let client: ChordClient
         do {
-            client = try ChordClient(via: invocation.via, timeout: invocation.timeout)
+            client = try ChordClient(via: invocation.via, timeout: invocation.timeout, clusterKey: invocation.clusterKey?.key)
         } catch {
             fail(error)
         }

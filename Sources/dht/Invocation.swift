@@ -20,6 +20,8 @@ struct Invocation {
     var via: NodeAddress
     var timeout: Duration
     var json: Bool
+    /// The ring's cluster key, if it has one.
+    var clusterKey: ClusterKeyFile?
 
     /// Why the command line was refused, with the usage text to show.
     struct Refusal: Error {
@@ -93,8 +95,14 @@ struct Invocation {
         } catch {
             throw refuse(error.message)
         }
+        let clusterKey: ClusterKeyFile?
+        do {
+            clusterKey = try parsed.clusterKeyFile()
+        } catch {
+            throw refuse(error.message)
+        }
         return .success(Invocation(command: command, via: via, timeout: .nanoseconds(Int64(seconds * 1e9)),
-                                   json: json))
+                                   json: json, clusterKey: clusterKey))
     }
 
     /// The first argument that is not an option (a guess at the command, for usage texts).

@@ -5,17 +5,19 @@ enum Usages {
     static let via = OptionSpec.value("via", "HOST:PORT", "the ring member to send requests to (required)")
     static let timeout = OptionSpec.value("timeout", "SECONDS", "give up after this long without an answer (default 5)")
     static let json = OptionSpec.flag("json", "print JSON instead of a table")
+    static let clusterKeyFile = OptionSpec.clusterKeyFile
 
     /// Every option dht accepts (commands refuse the ones they do not use).
-    static let allOptions = [via, timeout, json]
+    static let allOptions = [via, timeout, clusterKeyFile, json]
 
     static let exitCodes = """
     exit status: 0 success, 1 not found, 2 usage error or rejected key/value, 3 no answer in
-    time, 4 refused by the store (out of space, overloaded, internal failure, unavailable).
+    time, 4 refused by the store (out of space, overloaded, internal failure, unavailable),
+    5 authentication failed (cluster key missing, wrong or unexpected; clocks too far apart).
     """
 
     static let general = Usage(
-        synopsis: "dht --via HOST:PORT [--timeout SECONDS] [COMMAND ARGS...]",
+        synopsis: "dht --via HOST:PORT [--timeout SECONDS] [--cluster-key-file PATH] [COMMAND ARGS...]",
         summary: """
         A client of a Chord DHT. Commands:
           put KEY VALUE     store VALUE under KEY (VALUE "-": read the bytes from stdin)
@@ -28,7 +30,7 @@ enum Usages {
         64000 bytes. `dht COMMAND --help` describes a command.
         \(exitCodes)
         """,
-        options: [via, timeout])
+        options: [via, timeout, clusterKeyFile])
 
     static let put = Usage(
         synopsis: "dht --via HOST:PORT put KEY VALUE",
@@ -36,7 +38,7 @@ enum Usages {
         Stores VALUE (its UTF-8 bytes; "-" reads raw bytes from stdin) under KEY. Prints nothing.
         \(exitCodes)
         """,
-        options: [via, timeout])
+        options: [via, timeout, clusterKeyFile])
 
     static let get = Usage(
         synopsis: "dht --via HOST:PORT get KEY",
@@ -45,7 +47,7 @@ enum Usages {
         A key without a value prints nothing and exits 1.
         \(exitCodes)
         """,
-        options: [via, timeout])
+        options: [via, timeout, clusterKeyFile])
 
     static let remove = Usage(
         synopsis: "dht --via HOST:PORT remove KEY",
@@ -53,7 +55,7 @@ enum Usages {
         Removes KEY. Prints nothing; exits 1 when KEY had no value.
         \(exitCodes)
         """,
-        options: [via, timeout])
+        options: [via, timeout, clusterKeyFile])
 
     static let info = Usage(
         synopsis: "dht --via HOST:PORT info [--json]",
@@ -62,7 +64,7 @@ enum Usages {
         key counts (owned, replica, tombstones, bytes).
         \(exitCodes)
         """,
-        options: [via, timeout, json])
+        options: [via, timeout, clusterKeyFile, json])
 
     static let ring = Usage(
         synopsis: "dht --via HOST:PORT ring [--json]",
@@ -72,7 +74,7 @@ enum Usages {
         predecessor that is not the node listed before is marked with '*'.
         \(exitCodes)
         """,
-        options: [via, timeout, json])
+        options: [via, timeout, clusterKeyFile, json])
 
     /// The usage of `command`, or the general one.
     static func of(_ command: String?) -> Usage {

@@ -23,7 +23,7 @@ enum DHTLookup {
     /// Runs the lookup and prints it; returns the exit status.
     static func run(_ settings: LookupSettings) async -> Int32 {
         do throws(ChordClientError) {
-            let client = try ChordClient(via: settings.via, timeout: settings.timeout)
+            let client = try ChordClient(via: settings.via, timeout: settings.timeout, clusterKey: settings.clusterKey?.key)
             defer { client.close() }
             let started = MonotonicClock.now()
             let trace: LookupTrace

@@ -68,7 +68,7 @@ import Testing
         let outcome = await withUnsafeContinuation { (continuation: RequestContinuation) in
             var table = RequestTable()
             let request = PendingRequest(destination: destination, envelope: Envelope(requestID: 7, sender: nil, message: .ping),
-                                         datagram: [1, 2, 3], continuation: continuation,
+                                         datagram: [1, 2, 3], encodedAt: 0, continuation: continuation,
                                          deadline: 5_000_000, nextTransmission: 1_000_000, interval: 1_000_000)
             let inserted = table.insert(request, id: 7)
             #expect(inserted)

@@ -2,7 +2,9 @@ import ChordCore
 @testable import ChordWire
 
 /// Representative and edge-case envelopes: every `Message` case, IPv4 and IPv6 peers, empty
-/// and full lists, maximal keys and values, tombstones, hops with and without round trips.
+/// and full lists, maximal keys and values (and some beyond the store's limits, which decode so
+/// that a node can answer why it refuses them), tombstones, hops with and without round trips,
+/// with and without a cookie.
 enum Fixtures {
     static let v4 = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))
     static let v4Edge = Peer(id: .max, address: NodeAddress(ipv4: 0xFFFF_FFFF, port: 0xFFFF))
@@ -21,6 +23,12 @@ enum Fixtures {
     static let maximalKey = [UInt8](repeating: 0x6B, count: StorageLimits.maximumKeyBytes)
     static let maximalValue = (0..<StorageLimits.maximumValueBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) }
     static let smallValue: [UInt8] = Array("hello, ring".utf8)
+    /// Beyond the store's limits, yet within one datagram: the decoder accepts them, a node
+    /// answers `key too large` / `value too large`.
+    static let emptyKey: [UInt8] = []
+    static let oversizedKey = [UInt8](repeating: 0x6C, count: StorageLimits.maximumKeyBytes + 1)
+    static let oversizedValue = [UInt8](repeating: 0x76, count: StorageLimits.maximumValueBytes + 1)
+    static let cookie: UInt64 = 0x0C00_C1E5_FEED_BEEF
     static let version = Version(timestamp: 0x0001_8F00_0000_0003, writer: 0xDEAD_BEEF_0BAD_F00D)
     static let target = Identifier(hex: "0123456789abcdef0123456789abcdef01234567")!
 
@@ -53,6 +61,11 @@ enum Fixtures {
         ("put", .put(key: shortKey, value: smallValue)),
         ("put empty value", .put(key: oneByteKey, value: [])),
         ("put maximal", .put(key: maximalKey, value: maximalValue)),
+        ("put empty key", .put(key: emptyKey, value: smallValue)),
+        ("put oversized key", .put(key: oversizedKey, value: smallValue)),
+        ("put oversized value", .put(key: shortKey, value: oversizedValue)),
+        ("get empty key", .get(key: emptyKey)),
+        ("get oversized key", .get(key: oversizedKey)),
         ("remove", .remove(key: shortKey)),
         ("traceLookup", .traceLookup(target: target)),
         ("getInfo", .getInfo),
@@ -63,6 +76,7 @@ enum Fixtures {
         ("store empty", .store(entries: [])),
         ("store", .store(entries: entries)),
         ("store maximal entry", .store(entries: [StoredEntry(key: maximalKey, value: maximalValue, version: version)])),
+        ("store oversized entry", .store(entries: [StoredEntry(key: oversizedKey, value: oversizedValue, version: version)])),
         ("fetch", .fetch(key: shortKey)),
         ("syncDigest empty", .syncDigest(lower: .zero, upper: .max, digests: [])),
         ("syncDigest", .syncDigest(lower: target, upper: v4.id, digests: [0, 1, .max, 0x0123_4567_89AB_CDEF])),
@@ -105,16 +119,24 @@ enum Fixtures {
         ("syncDifferences", .syncDifferences(buckets: [0, 7, .max])),
         ("error unknownCommand", .error(.unknownCommand)),
         ("error overloaded", .error(.overloaded)),
+        ("error retryWithCookie", .error(.retryWithCookie)),
+        ("error authenticationFailed", .error(.authenticationFailed)),
+        ("error noClusterKey", .error(.noClusterKey)),
+        ("result keyTooLarge", .result(status: .keyTooLarge, value: nil)),
+        ("result valueTooLarge", .result(status: .valueTooLarge, value: nil)),
         ("unknownRequest", .unknownRequest(type: 0x7F)),
         ("unknownRequest zero", .unknownRequest(type: 0x00)),
     ]
 
-    /// Each message with no sender, an IPv4 sender and an IPv6 sender, and assorted request ids.
+    /// Each message with no sender, an IPv4 sender and an IPv6 sender, with and without a
+    /// cookie, and assorted request ids.
     static let envelopes: [Envelope] = messages.enumerated().flatMap { index, pair in
         [
             Envelope(requestID: UInt64(index), sender: nil, message: pair.1),
             Envelope(requestID: .max - UInt64(index), sender: v4, message: pair.1),
             Envelope(requestID: 0x0102_0304_0506_0708, sender: v6Edge, message: pair.1),
+            Envelope(requestID: UInt64(index) << 32, cookie: cookie, sender: nil, message: pair.1),
+            Envelope(requestID: 0x0807_0605_0403_0201, cookie: .max, sender: v6, message: pair.1),
         ]
     }
 

@@ -37,11 +37,15 @@ struct FuzzTests {
                 let type = random.nextInt(below: 8) == 0
                     ? UInt8(truncatingIfNeeded: random.next())
                     : Fixtures.knownTypeCodes[random.nextInt(below: Fixtures.knownTypeCodes.count)]
-                let header: [UInt8] = [0x43, 0x48, 0x01, type, UInt8(random.nextInt(below: 2))]
+                // Flags: sender and cookie bits, now and then a reserved one.
+                let flags = random.nextInt(below: 16) == 0 ? UInt8(truncatingIfNeeded: random.next()) : UInt8(random.nextInt(below: 4))
+                let header: [UInt8] = [0x43, 0x48, WireFormat.protocolVersion, type, flags]
                 bytes = header + bytes
-                // Small lengths and counts keep bodies plausible often enough to decode.
-                if bytes.count > 14 && random.nextInt(below: 2) == 0 { bytes[13] = 0 }
-                if bytes.count > 14 && random.nextInt(below: 2) == 0 { bytes[14] = UInt8(random.nextInt(below: 3)) }
+                // Small lengths and counts keep bodies plausible often enough to decode (the
+                // body starts at 13, or 21 after a cookie, when no sender is flagged).
+                let body = flags & 0x02 == 0 ? 13 : 21
+                if bytes.count > body + 1 && random.nextInt(below: 2) == 0 { bytes[body] = 0 }
+                if bytes.count > body + 1 && random.nextInt(below: 2) == 0 { bytes[body + 1] = UInt8(random.nextInt(below: 3)) }
             }
             if (try? WireFormat.decode(bytes)) != nil { decoded += 1 }
             if let problem = checkConsistency(bytes), problems.count < 5 { problems.append(problem) }

@@ -10,8 +10,9 @@ struct RoundTripTests {
     func roundTrip(name: String) throws {
         let message = try #require(Self.byName[name])
         for sender in [nil, Fixtures.v4, Fixtures.v6, Fixtures.v4Edge, Fixtures.v6Edge] {
-            for requestID in [UInt64(0), 1, 0x0102_0304_0506_0708, .max] {
-                let envelope = Envelope(requestID: requestID, sender: sender, message: message)
+            for (requestID, cookie) in [(UInt64(0), nil), (1, 0), (0x0102_0304_0506_0708, Fixtures.cookie), (.max, .max)]
+                as [(UInt64, UInt64?)] {
+                let envelope = Envelope(requestID: requestID, cookie: cookie, sender: sender, message: message)
                 let bytes = WireFormat.encode(envelope)
                 #expect(bytes.count == WireFormat.encodedSize(of: envelope))
                 #expect(bytes.count <= WireFormat.maximumDatagramBytes)
@@ -37,12 +38,26 @@ struct RoundTripTests {
     }
 
     @Test func headerLayout() {
+        #expect(WireFormat.protocolVersion == 2)
         let bytes = WireFormat.encode(Envelope(requestID: 0x0102_0304_0506_0708, sender: Fixtures.v4, message: .ping))
-        #expect(Array(bytes[0..<13]) == [0x43, 0x48, 0x01, 0x01, 0x01, 1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(Array(bytes[0..<13]) == [0x43, 0x48, 0x02, 0x01, 0x01, 1, 2, 3, 4, 5, 6, 7, 8])
         #expect(Array(bytes[13..<33]) == Fixtures.v4.id.bigEndianBytes)
         #expect(Array(bytes[33...]) == [4, 127, 0, 0, 1, 0x0F, 0xA0])
         let client = WireFormat.encode(Envelope(requestID: 9, sender: nil, message: .getInfo))
-        #expect(client == [0x43, 0x48, 0x01, 0x14, 0x00, 0, 0, 0, 0, 0, 0, 0, 9])
+        #expect(client == [0x43, 0x48, 0x02, 0x14, 0x00, 0, 0, 0, 0, 0, 0, 0, 9])
+    }
+
+    /// The cookie (flags bit 1) comes right after the request id, before the sender.
+    @Test func cookieLayout() {
+        let withSender = WireFormat.encode(Envelope(requestID: 0x0102_0304_0506_0708, cookie: 0x1112_1314_1516_1718,
+                                                    sender: Fixtures.v4, message: .ping))
+        #expect(Array(withSender[0..<13]) == [0x43, 0x48, 0x02, 0x01, 0x03, 1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(Array(withSender[13..<21]) == [0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18])
+        #expect(Array(withSender[21..<41]) == Fixtures.v4.id.bigEndianBytes)
+        #expect(Array(withSender[41...]) == [4, 127, 0, 0, 1, 0x0F, 0xA0])
+        let client = WireFormat.encode(Envelope(requestID: 9, cookie: 0, sender: nil, message: .getInfo))
+        #expect(client == [0x43, 0x48, 0x02, 0x14, 0x02, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(WireFormat.encodedSize(of: Envelope(requestID: 9, cookie: 0, sender: nil, message: .getInfo)) == 21)
     }
 
     @Test func encodeIntoReplacesContentsAndKeepsCapacity() {

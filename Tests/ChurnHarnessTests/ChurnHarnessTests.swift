@@ -26,6 +26,28 @@ import Glibc
         #expect((report["restarts"] as? Int ?? 0) >= 5)
         if run.status == 0 { try? FileManager.default.removeItem(at: scratch) }
     }
+
+    /// The same with a cluster key on every node and client: authentication changes nothing
+    /// that was acknowledged.
+    @Test(.timeLimit(.minutes(2)))
+    func shortChurnRunWithAClusterKeyLosesNothing() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("churn-key-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let logs = scratch.appendingPathComponent("logs")
+        let key = scratch.appendingPathComponent("cluster.key")
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        _ = FileManager.default.createFile(atPath: key.path, contents: Data((hex + "\n").utf8))
+        let run = try ChurnRun(arguments: ["--nodes", "5", "--duration", "15", "--kill-every", "3", "--stabilize", "0.3",
+                                           "--keys", "300", "--warmup", "2", "--logs", logs.path, "--json",
+                                           "--cluster-key-file", key.path],
+                               scratch: scratch, limit: .seconds(100))
+        let report = try #require(run.report, "no JSON report (exit status \(String(describing: run.status)); logs in \(logs.path))")
+        #expect(run.status == 0, "exit status \(String(describing: run.status)); logs in \(logs.path)")
+        #expect(report["lost_writes"] as? Int == 0, "lost writes: \(report["examples"] ?? "")")
+        #expect(report["unreadable_keys"] as? Int == 0)
+        #expect((report["kills"] as? Int ?? 0) >= 3, "it killed \(report["kills"] ?? "no") nodes")
+        if run.status == 0 { try? FileManager.default.removeItem(at: scratch) }
+    }
 }
 
 /// One chord-churn process, run to its end (or killed after a limit), with its JSON report.

@@ -1,6 +1,8 @@
 import ChordCore
 import ChordNet
 import ClusterSupport
+import CommandLineSupport
+import Foundation
 import Testing
 
 extension Integration {
@@ -152,6 +154,61 @@ extension Integration {
             #expect(both.status == 2, "\(both)")
             let valid = try await Tools.dhtlookup("--via", via, "--id", good)
             #expect(valid.status == 0, "\(valid)")
+        }
+
+        @Test("--cluster-key-file missing, unreadable, too short or too long: exit 2 with the reason, for every tool")
+        func badClusterKeyFiles() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chord-keys-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let short = directory.appendingPathComponent("short").path
+            _ = FileManager.default.createFile(atPath: short, contents: Data("0123456789abcde\n".utf8))  // 15 bytes
+            let long = directory.appendingPathComponent("long").path
+            _ = FileManager.default.createFile(atPath: long, contents: Data(repeating: 0x61, count: 5000))
+            let cases: [(path: String, reason: String)] = [
+                (directory.appendingPathComponent("missing").path, "No such file"),
+                (directory.path, "Is a directory"),  // opens, but cannot be read
+                (short, "at least 16 bytes"),
+                (long, "at most 4096 bytes"),
+            ]
+            let via = "127.0.0.1:\(try closedPort())"
+            for (path, reason) in cases {
+                let runs: [(String, [String])] = [
+                    ("dht", ["--via", via, "--cluster-key-file", path, "get", "k"]),
+                    ("dhtlookup", ["--via", via, "--cluster-key-file", path, "k"]),
+                    ("chord-node", ["--listen", "127.0.0.1:0", "--cluster-key-file", path]),
+                ]
+                for (tool, arguments) in runs {
+                    let result = try await Tools.run(tool, arguments, timeout: .seconds(10))
+                    #expect(result.status == 2, "\(tool) \(arguments): \(result)")
+                    #expect(result.errors.contains("--cluster-key-file"), "\(tool) \(arguments): \(result)")
+                    #expect(result.errors.contains(reason), "\(tool) \(arguments): \(result)")
+                    #expect(result.stdout.isEmpty, "\(tool) \(arguments): \(result)")
+                }
+            }
+            // 16 bytes and a newline is a key.
+            let shortest = directory.appendingPathComponent("shortest").path
+            _ = FileManager.default.createFile(atPath: shortest, contents: Data("0123456789abcdef\n".utf8))
+            let accepted = try await Tools.run("dht", ["--via", via, "--timeout", "0.2", "--cluster-key-file", shortest, "get", "k"])
+            #expect(accepted.status == 3, "a valid key file, nobody listening: \(accepted)")
+        }
+
+        @Test("a cluster key the node does not share: exit 5, the reason on stderr")
+        func authenticationFailed() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chord-keys-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let key = try ClusterKeyFile.create(at: directory.appendingPathComponent("key").path)
+            let cluster = try await LocalCluster.start(1, seed: 0xE6)
+            defer { cluster.killAll() }
+            let via = cluster.members[0].address.description
+            for arguments in [["get", "k"], ["put", "k", "v"], ["remove", "k"], ["info"], ["ring"]] {
+                let result = try await Tools.run("dht", ["--via", via, "--cluster-key-file", key.path] + arguments)
+                #expect(result.status == 5, "dht \(arguments): \(result)")
+                #expect(result.errors.contains("the node has no cluster key"), "dht \(arguments): \(result)")
+            }
+            let lookup = try await Tools.dhtlookup("--via", via, "--cluster-key-file", key.path, "k")
+            #expect(lookup.status == 5, "\(lookup)")
         }
 
         @Test("chord-node with a bad flag or without --listen: exit 2")

@@ -1,5 +1,6 @@
 import ChordClient
 import ChordCore
+import CommandLineSupport
 import Foundation
 import Synchronization
 
@@ -13,7 +14,8 @@ import Synchronization
 public final class LocalCluster: Sendable {
     /// The chord-node binary.
     public let binary: URL
-    /// Extra chord-node arguments for every node (e.g. ["--stabilize", "0.5"]).
+    /// Extra chord-node arguments for every node (e.g. ["--stabilize", "0.5"]), the cluster
+    /// key's included.
     public let arguments: [String]
     /// Where node logs go, `node-N.log` (nil: discarded).
     public let logDirectory: URL?
@@ -23,6 +25,9 @@ public final class LocalCluster: Sendable {
     public var successorListLength: Int { NodeConfig().successorListLength }
     /// How long an info request (or any request of `client(of:)`) may wait.
     public let clientTimeout: Duration
+    /// The cluster key every node is started with (`--cluster-key-file`) and every client of
+    /// `client(of:)` and `makeClient(via:)` uses; nil: none.
+    public let clusterKey: ClusterKeyFile?
 
     private struct State {
         var started: [NodeProcess] = []
@@ -35,9 +40,10 @@ public final class LocalCluster: Sendable {
 
     /// A cluster description; nothing runs until `add` or `start`.
     public init(binary: URL = ChordBinaries.url("chord-node"), arguments: [String] = [], logDirectory: URL? = nil,
-                seed: UInt64 = 1, clientTimeout: Duration = .seconds(2)) {
+                seed: UInt64 = 1, clientTimeout: Duration = .seconds(2), clusterKey: ClusterKeyFile? = nil) {
         self.binary = binary
-        self.arguments = arguments
+        self.arguments = arguments + (clusterKey.map { ["--cluster-key-file", $0.path] } ?? [])
+        self.clusterKey = clusterKey
         self.logDirectory = logDirectory
         self.seed = seed
         self.clientTimeout = clientTimeout
@@ -188,7 +194,7 @@ public final class LocalCluster: Sendable {
     /// crashes through the cluster, or every node is stopped).
     public func client(of node: NodeProcess) throws(ChordClientError) -> ChordClient {
         if let client = state.withLock({ $0.clients[node.address] }) { return client }
-        let client = try ChordClient(via: node.address, timeout: clientTimeout)
+        let client = try makeClient(via: node.address, timeout: clientTimeout)
         let kept = state.withLock { state -> ChordClient in
             if let earlier = state.clients[node.address] { return earlier }
             state.clients[node.address] = client
@@ -196,6 +202,12 @@ public final class LocalCluster: Sendable {
         }
         if kept !== client { client.close() }
         return kept
+    }
+
+    /// A new client of the cluster through `via`, with the cluster's key (the caller closes it).
+    public func makeClient(via: NodeAddress, timeout: Duration = .seconds(5), retry: RetryPolicy = .standard)
+        throws(ChordClientError) -> ChordClient {
+        try ChordClient(via: via, timeout: timeout, retry: retry, clusterKey: clusterKey?.key)
     }
 
     /// `node`'s own view (predecessor, successors, key counts); throws when it does not

@@ -9,14 +9,16 @@ import ToolSupport
 /// chord-bench: starts a ring of real chord-node processes on 127.0.0.1 and measures it.
 
 let usage = Usage(
-    synopsis: "chord-bench [--nodes N] [--keys K] [--concurrency C] [--seconds S] [--json] | --memory",
+    synopsis: "chord-bench [--nodes N] [--keys K] [--concurrency C] [--seconds S] [--cluster-key-file PATH] [--json] | --memory",
     summary: """
     Starts N chord-node processes on 127.0.0.1 (each joining through a random member), waits
     until the ring is exact, then measures: K sequential puts and K sequential gets (from a
     client that stored nothing) with their latency percentiles, lookup hop counts over K
     lookups, and gets/s with C requests outstanding for S seconds. Prints a table and one
     JSON line. With --memory: one node's resident memory idle and with 100,000 keys of
-    100-byte values. Use the release build (swift build -c release).
+    100-byte values. With --cluster-key-file every node and client authenticates every
+    datagram with that key (run once with and once without to compare). Use the release
+    build (swift build -c release).
     """,
     options: [
         .value("nodes", "N", "ring size (default 8)"),
@@ -30,13 +32,14 @@ let usage = Usage(
         .value("logs", "DIR", "write node logs into DIR"),
         .flag("memory", "measure one node's memory idle and with 100,000 keys instead"),
         .flag("json", "print only the JSON line"),
+        .clusterKeyFile,
     ])
 
 struct BenchError: Error, CustomStringConvertible {
     let description: String
 }
 
-let (arguments, nodeCount, keyCount, valueSize, concurrency, phaseSeconds, replicas, seed) =
+let (arguments, nodeCount, keyCount, valueSize, concurrency, phaseSeconds, replicas, seed, clusterKey) =
     usage.settings(program: "chord-bench") { arguments throws(UsageError) in
         try arguments.expectNoPositionals()
         return (arguments,
@@ -46,7 +49,8 @@ let (arguments, nodeCount, keyCount, valueSize, concurrency, phaseSeconds, repli
                 try arguments.int("concurrency", default: 64, in: 1...4096),
                 try arguments.int("seconds", default: 10, in: 1...3600),
                 try arguments.int("replicas", default: 3, in: 1...16),
-                UInt64(try arguments.int("seed", default: 1, in: 0...Int.max)))
+                UInt64(try arguments.int("seed", default: 1, in: 0...Int.max)),
+                try arguments.clusterKeyFile())
     }
 let stabilize = arguments.string("stabilize") ?? "1"
 let jsonOnly = arguments.flag("json")
@@ -61,7 +65,7 @@ let memoryMode = arguments.flag("memory")
 let effectiveReplicas = memoryMode ? 1 : replicas
 let quorum = effectiveReplicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
 let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum,
-                           logDirectory: logDirectory, seed: seed)
+                           logDirectory: logDirectory, seed: seed, clusterKey: clusterKey)
 let clock = ContinuousClock()
 Interrupts.onInterrupt { [cluster] in
     cluster.stopAll()
@@ -121,7 +125,7 @@ func memoryBenchmark() async throws -> String {
     let node = try cluster.add()
     try await Task.sleep(for: .seconds(2))  // let the idle node settle before reading its memory
     let idle = LocalCluster.residentBytes(of: node) ?? 0
-    let client = try ChordClient(via: node.address)
+    let client = try cluster.makeClient(via: node.address)
     defer { client.close() }
     let keys = 100_000
     let rawBytes = (0..<keys).reduce(0) { $0 + keyName($1).utf8.count + 100 }
@@ -157,8 +161,8 @@ func ringBenchmark() async throws -> String {
     }
     say("ring exact after \(fixed(seconds(formed))) s")
     let nodes = cluster.nodes
-    let writer = try ChordClient(via: nodes[0].address)
-    let reader = try ChordClient(via: nodes[nodes.count > 1 ? 1 : 0].address)
+    let writer = try cluster.makeClient(via: nodes[0].address)
+    let reader = try cluster.makeClient(via: nodes[nodes.count > 1 ? 1 : 0].address)
     defer {
         writer.close()
         reader.close()
@@ -198,7 +202,7 @@ func ringBenchmark() async throws -> String {
     }
     hops.sort()
     // Throughput: C gets outstanding for S seconds, spread over clients of every node.
-    let clients = try nodes.map { try ChordClient(via: $0.address) }
+    let clients = try nodes.map { try cluster.makeClient(via: $0.address) }
     defer { clients.forEach { $0.close() } }
     let started = clock.now
     let concurrent = await runConcurrently(clients: clients, count: nil, until: started + .seconds(phaseSeconds),
@@ -215,7 +219,8 @@ func ringBenchmark() async throws -> String {
     let meanHops = hops.isEmpty ? 0 : Double(hops.reduce(0, +)) / Double(hops.count)
     func hopsAt(_ fraction: Double) -> Int { percentile(hops, fraction) }
     if !jsonOnly {
-        print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), ring exact after \(fixed(seconds(formed))) s")
+        print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), "
+              + (clusterKey.map { "\($0.key), " } ?? "no cluster key, ") + "ring exact after \(fixed(seconds(formed))) s")
         print("phase            n      p50 ms   p90 ms   p99 ms   p99.9 ms  failures")
         func row(_ name: String, _ summary: LatencySummary, _ failures: Int) {
             let cells = [fixed(summary.p50), fixed(summary.p90), fixed(summary.p99), fixed(summary.p999)].map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }
@@ -229,6 +234,7 @@ func ringBenchmark() async throws -> String {
         print("node RSS MB: mean \(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))), max \(fixed(rss.max() ?? 0))")
     }
     return "{\"nodes\":\(nodeCount),\"keys\":\(keyCount),\"value_bytes\":\(valueSize),\"replicas\":\(replicas),"
+        + "\"cluster_key\":\(clusterKey != nil),"
         + "\"ring_exact_s\":\(fixed(seconds(formed))),\"put\":\(puts.json),\"put_failures\":\(putFailures),"
         + "\"get\":\(gets.json),\"get_failures\":\(getFailures),\"get_wrong_values\":\(wrongValues),"
         + "\"concurrent_get\":{\"concurrency\":\(concurrency),\"seconds\":\(fixed(elapsed)),\"ok\":\(concurrent.latencies.count),"

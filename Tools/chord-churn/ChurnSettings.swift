@@ -36,6 +36,7 @@ let usage = Usage(
         .value("logs", "DIR", "write node logs and the harness's event log into DIR"),
         .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once"),
         .flag("verbose-nodes", "run the nodes with --verbose (debug detail in their logs)"),
+        .clusterKeyFile,
         .flag("json", "print one JSON object instead of the table"),
     ])
 
@@ -101,6 +102,8 @@ struct ChurnSettings: Sendable {
     var json = false
     /// Run the nodes with --verbose.
     var verboseNodes = false
+    /// The cluster key every node and client gets, if any.
+    var clusterKey: ClusterKeyFile?
     /// Each operation (its retries through other nodes included) must be answered by then.
     let operationTimeout: Duration = .seconds(5)
 
@@ -160,6 +163,7 @@ extension ChurnSettings {
         if scenario == .killTwoReplicas && nodes < 3 { throw UsageError("kill-two-replicas needs --nodes 3 or more") }
         json = parsed.flag("json")
         verboseNodes = parsed.flag("verbose-nodes")
+        clusterKey = try parsed.clusterKeyFile()
     }
 }
 

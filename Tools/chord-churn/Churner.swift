@@ -19,7 +19,7 @@ struct Churner: Sendable {
     @discardableResult
     func startNode(listen: String? = nil) async throws -> LiveNode {
         let process = try cluster.add(listen: listen ?? "127.0.0.1:0")
-        let node = try membership.prepare(process, timeout: settings.operationTimeout)
+        let node = try membership.prepare(process, in: cluster, timeout: settings.operationTimeout)
         if cluster.members.count > 1, !(await cluster.waitUntilJoined(process, timeout: .seconds(5))) {
             events.note("node \(process.address) pid \(process.pid) has no successor after 5 s; used anyway")
         }

@@ -22,7 +22,8 @@ struct Harness: Sendable {
     init(settings: ChurnSettings) throws {
         self.settings = settings
         events = try EventLog(directory: settings.logDirectory)
-        cluster = LocalCluster(arguments: settings.nodeArguments, logDirectory: settings.logDirectory, seed: settings.seed)
+        cluster = LocalCluster(arguments: settings.nodeArguments, logDirectory: settings.logDirectory, seed: settings.seed,
+                               clusterKey: settings.clusterKey)
         membership = Membership(seed: settings.seed &+ 1)
         ledger = KeyLedger(count: settings.keys, seed: settings.seed &+ 2)
         let runner = OperationRunner(membership: membership, timeout: settings.operationTimeout)

@@ -39,8 +39,8 @@ final class Membership: Sendable {
     }
 
     /// Makes a started process's client; the workload does not use it before `insert`.
-    func prepare(_ process: NodeProcess, timeout: Duration) throws(ChordClientError) -> LiveNode {
-        LiveNode(process: process, client: try ChordClient(via: process.address, timeout: timeout))
+    func prepare(_ process: NodeProcess, in cluster: LocalCluster, timeout: Duration) throws(ChordClientError) -> LiveNode {
+        LiveNode(process: process, client: try cluster.makeClient(via: process.address, timeout: timeout))
     }
 
     /// Offers a prepared node to the workload.

@@ -62,6 +62,7 @@ struct OperationRunner: Sendable {
         case .noAnswer: return "no answer"
         case .ringTimedOut: return "ring timed out"
         case .refused(let status): return "refused \(status)"
+        case .authenticationFailed: return "authentication failed"
         case .unexpectedAnswer: return "unexpected answer"
         case .socketFailure: return "socket failure"
         case .closed: return "client closed"

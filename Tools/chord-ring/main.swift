@@ -22,15 +22,16 @@ let usage = Usage(
         .value("host", "HOST", "address to listen on (default 127.0.0.1)"),
         .value("replicas", "R", "copies of each key (default 3)"),
         .value("logs", "DIR", "write each node's log into DIR"),
+        .clusterKeyFile,
     ])
 
-let (arguments, nodeCount, basePort, replicas) = usage.settings(program: "chord-ring") { arguments throws(UsageError) in
+let (arguments, nodeCount, basePort, replicas, clusterKey) = usage.settings(program: "chord-ring") { arguments throws(UsageError) in
     try arguments.expectNoPositionals()
     let nodeCount = try arguments.int("nodes", default: 5, in: 1...200)
     let basePort = try arguments.int("base-port", default: 4000, in: 1...65535)
     let replicas = try arguments.int("replicas", default: 3, in: 1...16)
     guard basePort + nodeCount - 1 <= 65535 else { throw UsageError("ports beyond 65535") }
-    return (arguments, nodeCount, basePort, replicas)
+    return (arguments, nodeCount, basePort, replicas, try arguments.clusterKeyFile())
 }
 let host = arguments.string("host") ?? "127.0.0.1"
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
@@ -38,7 +39,7 @@ if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory,
 
 let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
 let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum, logDirectory: logDirectory,
-                           seed: UInt64(UInt32(truncatingIfNeeded: CurrentProcess.id)))
+                           seed: UInt64(UInt32(truncatingIfNeeded: CurrentProcess.id)), clusterKey: clusterKey)
 // Ctrl-C or SIGTERM, from now on (also while nodes start): every node started leaves
 // gracefully (SIGTERM by PID), then chord-ring exits.
 Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
@@ -62,14 +63,15 @@ do {
 }
 let first = cluster.nodes[0].address
 let last = cluster.nodes[cluster.nodes.count - 1].address
+let key = clusterKey.map { " --cluster-key-file \($0.path)" } ?? ""
 print("""
 
-A ring of \(nodeCount) nodes is serving. Try, in another terminal:
-  .build/release/dht --via \(first) put greeting "hello, ring"
-  .build/release/dht --via \(last) get greeting
-  .build/release/dhtlookup --via \(first) greeting
-  .build/release/dht --via \(first) ring
-  .build/release/dht --via \(last)                     (interactive: PUT/GET/REMOVE/EXIT)
+A ring of \(nodeCount) nodes is serving\(clusterKey.map { " with the \($0.key)" } ?? ""). Try, in another terminal:
+  .build/release/dht --via \(first)\(key) put greeting "hello, ring"
+  .build/release/dht --via \(last)\(key) get greeting
+  .build/release/dhtlookup --via \(first)\(key) greeting
+  .build/release/dht --via \(first)\(key) ring
+  .build/release/dht --via \(last)\(key)                     (interactive: PUT/GET/REMOVE/EXIT)
 Press Ctrl-C to stop every node.
 """)
 StandardStreams.flushBufferedOutput()  // flush every stream: the addresses must show at once, even into a pipe

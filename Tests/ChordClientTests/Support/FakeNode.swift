@@ -22,6 +22,8 @@ final class FakeNode: Sendable {
 
     /// The node's identity (sender of its answers).
     let peer: Peer
+    /// The cluster key it checks requests and seals answers with, if any.
+    let clusterKey: ClusterKey?
     private let socket: Shared
     private let behavior: Behavior
     private let state = Mutex(State())
@@ -39,11 +41,13 @@ final class FakeNode: Sendable {
         init(_ socket: UDPSocket) { self.socket = socket }
     }
 
-    /// Starts a fake node on an ephemeral 127.0.0.1 port.
-    init(behavior: @escaping Behavior) throws {
+    /// Starts a fake node on an ephemeral 127.0.0.1 port; with `clusterKey`, it sees only
+    /// requests with a valid tag and seals its answers.
+    init(clusterKey: ClusterKey? = nil, behavior: @escaping Behavior) throws {
         let udp = try UDPSocket(binding: NodeAddress(ipv4: 0x7F00_0001, port: 0))
         socket = Shared(udp)
         peer = Peer(address: udp.localAddress)
+        self.clusterKey = clusterKey
         self.behavior = behavior
         let thread = Thread { [self] in serve() }
         thread.start()
@@ -60,8 +64,18 @@ final class FakeNode: Sendable {
     /// Sends `message` as an answer with `requestID` to `destination`, from this node (or
     /// with no sender when `anonymous`).
     func answer(_ message: Message, requestID: UInt64, to destination: NodeAddress, anonymous: Bool = false) {
-        let datagram = WireFormat.encode(Envelope(requestID: requestID, sender: anonymous ? nil : peer, message: message))
+        let envelope = Envelope(requestID: requestID, sender: anonymous ? nil : peer, message: message)
+        send(WireFormat.encode(envelope, key: clusterKey, unixMilliseconds: FakeNode.now()), to: destination)
+    }
+
+    /// Sends raw bytes to `destination`.
+    func send(_ datagram: [UInt8], to destination: NodeAddress) {
         try? socket.socket.send(datagram, to: destination)
+    }
+
+    /// Unix time in milliseconds.
+    static func now() -> UInt64 {
+        UInt64(WallClock.unixNanoseconds() / 1_000_000)
     }
 
     /// Answers `request` with `message`.
@@ -90,7 +104,9 @@ final class FakeNode: Sendable {
         while running.load(ordering: .acquiring) {
             if (try? socket.socket.waitUntilReadable(timeoutMilliseconds: 10)) == true {
                 while let (count, source) = try? socket.socket.receive(into: &buffer) {
-                    guard count <= buffer.count, let envelope = try? WireFormat.decode(Array(buffer[0..<count])) else {
+                    guard count <= buffer.count,
+                          let envelope = try? WireFormat.decode(Array(buffer[0..<count]), key: clusterKey,
+                                                                unixMilliseconds: FakeNode.now()) else {
                         continue
                     }
                     let request = state.withLock { state in

@@ -11,6 +11,8 @@ struct ToolResult: CustomStringConvertible {
     let status: Int32
     let stdout: [UInt8]
     let stderr: [UInt8]
+    /// From start to exit, measured off the test's task (so not delayed by a busy test pool).
+    var runTime: Duration? = nil
 
     var output: String { String(decoding: stdout, as: UTF8.self) }
     var errors: String { String(decoding: stderr, as: UTF8.self) }
@@ -59,6 +61,7 @@ enum Tools {
         process.standardError = errors
         process.standardInput = input
         let watcher = ExitWatcher(process)
+        watcher.noteStart()
         try process.run()
         guard let status = await watcher.wait(timeout: timeout) else {
             kill(process.processIdentifier, SIGKILL)
@@ -66,7 +69,7 @@ enum Tools {
             throw IntegrationFailure("\(name) \(arguments.joined(separator: " ")) still ran after \(timeout); killed")
         }
         return ToolResult(status: status, stdout: Array(try Data(contentsOf: outURL)),
-                          stderr: Array(try Data(contentsOf: errURL)))
+                          stderr: Array(try Data(contentsOf: errURL)), runTime: watcher.runTime)
     }
 
     /// `dht ARGUMENTS...`.

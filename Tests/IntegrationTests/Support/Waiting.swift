@@ -12,10 +12,13 @@ struct IntegrationFailure: Error, CustomStringConvertible {
 /// nil when it is still running. `process.terminationHandler` must not be set by anyone else.
 final class ExitWatcher: Sendable {
     private let state = Mutex<(status: Int32?, waiter: CheckedContinuation<Int32?, Never>?)>((nil, nil))
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
+    private let exitedAt = Mutex<ContinuousClock.Instant?>(nil)
 
     /// Installs the termination handler; call before `process.run()`.
     init(_ process: Process) {
         process.terminationHandler = { [self] finished in
+            exitedAt.withLock { $0 = ContinuousClock.now }
             let status = finished.terminationStatus
             let waiter = state.withLock { state -> CheckedContinuation<Int32?, Never>? in
                 state.status = status
@@ -24,6 +27,18 @@ final class ExitWatcher: Sendable {
             }
             waiter?.resume(returning: status)
         }
+    }
+
+    /// Notes the instant the process was started (call right before `process.run()`).
+    func noteStart() {
+        started.withLock { $0 = ContinuousClock.now }
+    }
+
+    /// From `noteStart()` to the exit, as seen by the termination handler's thread: how long
+    /// the process ran, whatever delays the waiting task.
+    var runTime: Duration? {
+        guard let start = started.withLock({ $0 }), let end = exitedAt.withLock({ $0 }) else { return nil }
+        return end - start
     }
 
     /// The exit status, waiting at most `timeout` for it.
