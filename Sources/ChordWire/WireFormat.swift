@@ -168,7 +168,9 @@ enum FieldSize {
     /// Flags bit 2: the datagram ends with a cluster-key trailer (timestamp and tag).
     static let authenticated: UInt8 = 0x04
     /// Every flag bit this version defines.
-    static let knownFlags: UInt8 = senderPresent | cookiePresent | authenticated
+    /// Flags bit 3: padding follows the body (a length u16, then that many bytes).
+    static let padded: UInt8 = 0x08
+    static let knownFlags: UInt8 = senderPresent | cookiePresent | authenticated | padded
     /// Smallest encoded peer: identifier, family, IPv4 address, port.
     static let minimumPeer = Identifier.byteCount + 1 + 4 + 2
     /// Smallest encoded lookup hop: IPv4 address, flags.

@@ -229,8 +229,16 @@ struct WireReader {
             return Envelope(requestID: requestID, cookie: cookie, sender: sender, message: .unknownRequest(type: typeCode))
         }
         let message = try body(type)
+        var padding = 0
+        if flags & FieldSize.padded != 0 {
+            padding = Int(try u16())
+            guard padding > 0 else { throw .invalidField("padding") }
+            try need(padding)
+            for offset in index..<(index + padding) where bytes[offset] != 0 { throw .invalidField("padding") }
+            index &+= padding
+        }
         guard index == bytes.count else { throw .trailingBytes(bytes.count - index) }
-        return Envelope(requestID: requestID, cookie: cookie, sender: sender, message: message)
+        return Envelope(requestID: requestID, cookie: cookie, sender: sender, message: message, padding: padding)
     }
 
     mutating func body(_ type: MessageType) throws(WireError) -> Message {

@@ -139,11 +139,15 @@ struct WireWriter {
         u8(WireFormat.protocolVersion)
         u8(WireFormat.typeCode(of: envelope.message))
         u8((envelope.sender == nil ? 0 : FieldSize.senderPresent) | (envelope.cookie == nil ? 0 : FieldSize.cookiePresent)
-            | (authenticated ? FieldSize.authenticated : 0))
+            | (authenticated ? FieldSize.authenticated : 0) | (envelope.padding > 0 ? FieldSize.padded : 0))
         u64(envelope.requestID)
         if let cookie = envelope.cookie { u64(cookie) }
         if let sender = envelope.sender { peer(sender) }
         body(envelope.message)
+        if envelope.padding > 0 {
+            u16(UInt16(clamping: envelope.padding))
+            buffer.append(contentsOf: repeatElement(0, count: Int(UInt16(clamping: envelope.padding))))
+        }
     }
 
     mutating func body(_ message: Message) {

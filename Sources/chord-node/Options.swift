@@ -25,6 +25,7 @@ let usage = Usage(
         .value("write-quorum", "W", "replicas that must store a write, W <= R (default 2)"),
         .value("read-quorum", "R'", "replicas a read consults, R' <= R and W + R' > R (default 2)"),
         .value("stabilize", "SECONDS", "stabilize / fix-fingers / check-predecessor period (default 1)"),
+        .value("rate-limit", "PER_SECOND", "requests one source address may send per second; 0: no limit (default 100000)"),
         .clusterKeyFile,
         .flag("verbose", "log debug detail too"),
     ])
@@ -66,6 +67,9 @@ extension NodeSettings {
         if parsed.string("max-bytes") != nil {
             config.maximumBytes = try parsed.int("max-bytes", default: 0, in: positive)
         }
+        config.requestsPerSourcePerSecond = try parsed.int("rate-limit", default: config.requestsPerSourcePerSecond,
+                                                            in: 0...10_000_000)
+        config.requestBurstPerSource = max(1, config.requestsPerSourcePerSecond / 5)
         config.replicas = try parsed.int("replicas", default: config.replicas, in: 1...64)
         config.writeQuorum = try parsed.int("write-quorum", default: config.writeQuorum, in: positive)
         config.readQuorum = try parsed.int("read-quorum", default: config.readQuorum, in: positive)

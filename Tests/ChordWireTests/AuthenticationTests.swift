@@ -107,7 +107,7 @@ struct AuthenticationCheckTests {
                 case 0, 1: #expect(error == .badMagic)
                 case 2: #expect(error == .unsupportedVersion(bytes[2]))
                 case 4 where bit == 2: #expect(error == .missingTag)
-                case 4 where bit >= 3: #expect(error == .invalidField("header flags"))
+                case 4 where bit >= 4: #expect(error == .invalidField("header flags"))
                 default: #expect(error == .badTag, "byte \(position) bit \(bit)")
                 }
             }

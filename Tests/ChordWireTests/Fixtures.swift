@@ -137,6 +137,9 @@ enum Fixtures {
             Envelope(requestID: 0x0102_0304_0506_0708, sender: v6Edge, message: pair.1),
             Envelope(requestID: UInt64(index) << 32, cookie: cookie, sender: nil, message: pair.1),
             Envelope(requestID: 0x0807_0605_0403_0201, cookie: .max, sender: v6, message: pair.1),
+            // Padding (an unknown request's body, padding included, is not read: none there).
+            Envelope(requestID: UInt64(index) + 7, sender: v4, message: pair.1,
+                     padding: pair.1.isUnknownRequest ? 0 : 1 + 37 * index % 120),
         ]
     }
 
@@ -169,5 +172,12 @@ func decodeError(_ bytes: [UInt8]) -> WireError? {
         return nil
     } catch {
         return error
+    }
+}
+
+extension Message {
+    var isUnknownRequest: Bool {
+        if case .unknownRequest = self { return true }
+        return false
     }
 }

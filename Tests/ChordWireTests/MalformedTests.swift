@@ -70,9 +70,9 @@ struct HeaderTests {
         }
     }
 
-    /// Flags bits 3-7 are reserved: any of them set makes the datagram invalid, alone or with
-    /// the sender and cookie bits.
-    @Test(arguments: [UInt8(0x08), 0x10, 0x20, 0x40, 0x80, 0x09, 0x0B, 0xF8, 0xFB])
+    /// Flags bits 4-7 are reserved: any of them set makes the datagram invalid, alone or with
+    /// the sender, cookie and padding bits.
+    @Test(arguments: [UInt8(0x10), 0x20, 0x40, 0x80, 0x11, 0x1B, 0xF0, 0xFB])
     func reservedFlagBits(flags: UInt8) {
         var body: [UInt8] = []
         if flags & 0x02 != 0 { body += [UInt8](repeating: 0xC0, count: 8) }
@@ -226,5 +226,16 @@ struct InvalidFieldTests {
         #expect(WireError.unknownResponseType(0xEE).description == "unknown response type 0xee")
         #expect(WireError.invalidField("port 0").description == "invalid field: port 0")
         #expect(WireError.tooLarge(65).description.contains("65"))
+    }
+}
+
+@Suite("Malformed padding")
+struct MalformedPaddingTests {
+    /// Padding bytes are zeros: anything else is refused (one encoding per envelope).
+    @Test func nonZeroPaddingIsRefused() {
+        let sender = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))
+        var bytes = WireFormat.encode(Envelope(requestID: 3, sender: sender, message: .getNeighbors, padding: 4))
+        bytes[bytes.count - 2] = 1
+        #expect(throws: WireError.invalidField("padding")) { try WireFormat.decode(bytes) }
     }
 }

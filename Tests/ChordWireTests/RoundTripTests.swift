@@ -101,3 +101,33 @@ struct RoundTripTests {
         }
     }
 }
+
+@Suite("Padding")
+struct PaddingTests {
+    @Test func paddedQueryRoundTripsAndIsAsLongAsItsSizeSays() throws {
+        let sender = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))
+        let query = Envelope(requestID: 9, sender: sender, message: .getNeighbors, padding: 85)
+        let bytes = WireFormat.encode(query)
+        #expect(bytes.count == WireSize.of(query))
+        #expect(bytes[4] & 0x08 != 0)  // flags bit 3
+        #expect(bytes.suffix(85).allSatisfy { $0 == 0 })
+        #expect(try WireFormat.decode(bytes) == query)
+    }
+
+    @Test func paddingLongerThanTheDatagramIsTruncated() {
+        let sender = Peer(address: NodeAddress(ipv4: 0x7F00_0001, port: 4000))
+        var bytes = WireFormat.encode(Envelope(requestID: 9, sender: sender, message: .ping, padding: 10))
+        bytes.removeLast()
+        #expect(throws: WireError.self) { try WireFormat.decode(bytes) }
+    }
+
+    @Test func aQueryWithoutTheCookieIsPaddedSoTheLargestAnswerFitsThreeTimes() {
+        // What the node pads to (the messenger's rule) covers its largest query answer.
+        let largest = WireSize.largestQueryAnswer(successorListLength: 8)
+        let sender = Peer(address: NodeAddress(ipv6High: 1, ipv6Low: 1, port: 4000))
+        let base = WireSize.of(Envelope(requestID: 1, sender: sender, message: .getNeighbors))
+        let wanted = (largest + 2) / 3
+        let padded = Envelope(requestID: 1, sender: sender, message: .getNeighbors, padding: wanted - base - 2)
+        #expect(3 * WireSize.of(padded) >= largest)
+    }
+}
