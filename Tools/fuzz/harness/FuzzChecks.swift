@@ -36,6 +36,8 @@ struct FuzzChecks {
 
     /// Reused for encoding (one allocation per execution, not per datagram).
     private var buffer: [UInt8] = []
+    /// The largest datagram sent so far (the seed generator reports it).
+    private(set) var largestDatagram = 0
 
     mutating func check(_ node: ChordNode, effects: [Effect]) {
         let me = node.me
@@ -49,6 +51,7 @@ struct FuzzChecks {
         for effect in effects {
             guard case .send(let envelope, let destination) = effect else { continue }
             WireFormat.encode(envelope, into: &buffer)
+            largestDatagram = max(largestDatagram, buffer.count)
             if buffer.count > WireFormat.maximumDatagramBytes {
                 report(.datagramSize, "a \(buffer.count)-byte datagram to \(destination): \(describe(envelope.message))")
             }

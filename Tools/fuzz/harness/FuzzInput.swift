@@ -16,6 +16,9 @@
 /// | 4-5 | which request to answer: 0 the latest, 1 the one before, ... |
 /// | 6 | the sender is made to match the source (keeping its identifier when it names one) |
 /// | 7 | fire the node's timer after delivering it |
+///
+/// The node is a member of the fuzz ring (`FuzzRing`), unless the first chunk is the local
+/// input `announce`: then it is the same node restarted empty, joining through its successor.
 struct FuzzControl {
     var byte: UInt8
 

@@ -7,6 +7,9 @@
 /// sits in the middle of the identifier order; the other four are played by the fuzzer. It
 /// holds a few keys: some it owns, some it replicates for its predecessors, one tombstone.
 ///
+/// Or, when the input asks for it, the same node restarted empty and joining through its
+/// successor.
+///
 /// A fresh node is built for every input (a few microseconds), so every execution starts from
 /// the same state and a crash replays from its input alone. When the core's API changes
 /// (fields added to `NodeConfig`, other test fixtures), this file is what to adapt.
@@ -57,8 +60,18 @@ enum FuzzRing {
         return found
     }
 
-    /// Keys the node owns.
-    static let ownedKeys = keys(ownedBy: position, count: 3)
+    /// Keys the node owns; the last is a maximal key (1,024 bytes) holding a maximal value
+    /// (64,000 bytes), so that answers, pages and repairs carrying it test the datagram limit.
+    static let ownedKeys = keys(ownedBy: position, count: 3) + [maximalKey]
+    static let maximalKey: [UInt8] = {
+        let lower = members[position - 1].id
+        for index in 0... {
+            let key = Array("maximal-\(index)-".utf8) + [UInt8](repeating: 0x6D, count: 1_000)
+            let padded = key + [UInt8](repeating: 0x6B, count: StorageLimits.maximumKeyBytes - key.count)
+            if Identifier.forKey(bytes: padded).isInHalfOpenInterval(lower, me.id) { return padded }
+        }
+        preconditionFailure("unreachable")
+    }()
     /// Keys it replicates for its predecessor and the one before.
     static let replicaKeys = keys(ownedBy: position - 1, count: 2) + keys(ownedBy: position - 2, count: 1)
     /// A key owned by its successor (not held here).
@@ -72,14 +85,21 @@ enum FuzzRing {
             entries.append(StoredEntry(key: key, value: Array("value \(index)".utf8), version: version))
         }
         entries[2] = StoredEntry(key: entries[2].key, value: nil, version: entries[2].version)  // a tombstone
+        entries[3] = StoredEntry(key: entries[3].key, value: (0..<StorageLimits.maximumValueBytes).map { UInt8(truncatingIfNeeded: $0) },
+                                 version: entries[3].version)
         return entries.map { ($0, Identifier.forKey(bytes: $0.key)) }
     }()
 
+    /// Where a joining node joins through: its successor.
+    static let bootstrap = others[0].address
+
     /// A fresh node under test: a member with its ring pointers and store in place, its
     /// replica set known, and its periodic work about to start (the first `.timer` at `start`
-    /// runs stabilize).
-    static func makeNode() -> ChordNode {
+    /// runs stabilize). With `joining`, a node that has just restarted empty and is about to
+    /// join (its first input is `.start(bootstrap:)`).
+    static func makeNode(joining: Bool = false) -> ChordNode {
         let node = ChordNode(me: me, config: config, seed: 0xF022)
+        if joining { return node }
         let successors = Array(others.prefix(config.successorListLength))
         node.ring.install(predecessor: predecessor, successors: successors)
         node.repair.install(knownReplicas: Array(successors.prefix(config.replicas - 1)))

@@ -1,3 +1,4 @@
+import Glibc
 @testable import ChordCore
 
 /// One execution: a fresh node from `FuzzRing`, the input's chunks delivered in order (each
@@ -7,7 +8,7 @@
 /// The one place that turns decoded bytes into the node's inputs (`deliver`, `local`); when
 /// `Input` or `Envelope` gain fields, this is what to adapt.
 struct FuzzSession {
-    let node = FuzzRing.makeNode()
+    let node: ChordNode
     private(set) var now = FuzzRing.start
     /// The instant the node's timer is armed for, if it is.
     private(set) var armed: Instant?
@@ -15,7 +16,7 @@ struct FuzzSession {
     /// chunk may answer.
     private(set) var recentRequests: [(envelope: Envelope, to: NodeAddress)] = []
     private var output: [Effect] = []
-    private var checks = FuzzChecks()
+    private(set) var checks = FuzzChecks()
 
     static let recentRequestLimit = 4
     /// Timer firings after the last chunk.
@@ -23,9 +24,11 @@ struct FuzzSession {
     /// The clock moves this much before each chunk (so that round trips are not zero).
     static let chunkSpacing = Nanos.milliseconds(1)
 
-    /// The node starts its periodic work (stabilize runs at once).
-    init() {
-        handle(.timer)
+    /// A member starts its periodic work (stabilize runs at once); a joining node starts
+    /// joining.
+    init(joining: Bool = false) {
+        node = FuzzRing.makeNode(joining: joining)
+        handle(joining ? .start(bootstrap: FuzzRing.bootstrap) : .timer)
     }
 
     /// Runs one whole input. Its chunks are decoded first: an input of which nothing decodes
@@ -37,9 +40,15 @@ struct FuzzSession {
             if envelope != nil || chunk.control.firesTimer { steps.append((chunk.control, envelope)) }
         }
         guard !steps.isEmpty || input.isEmpty else { return }
-        var session = FuzzSession()
-        for (control, envelope) in steps { session.run(control, envelope) }
+        let joining = steps.first.map { isJoinRequest($0.0, $0.1) } ?? false
+        var session = FuzzSession(joining: joining)
+        for (control, envelope) in steps.dropFirst(joining ? 1 : 0) { session.run(control, envelope) }
         session.finish()
+    }
+
+    /// Whether an input's first chunk asks for a joining node: a local `announce`.
+    static func isJoinRequest(_ control: FuzzControl, _ envelope: Envelope?) -> Bool {
+        control.source == FuzzControl.localInput && !control.isReply && envelope?.message == .announce
     }
 
     /// One chunk: deliver its datagram if it decoded, perhaps fire the timer.
@@ -117,6 +126,7 @@ struct FuzzSession {
     mutating func handle(_ input: Input) {
         output.removeAll(keepingCapacity: true)
         node.handle(input, now: now, into: &output)
+        if Self.tracing { trace(input) }
         checks.check(node, effects: output)
         for effect in output {
             switch effect {
@@ -129,6 +139,15 @@ struct FuzzSession {
                 break
             }
         }
+    }
+
+    /// `CHORD_FUZZ_TRACE=1` prints every input and effect (replaying a crash shows its story).
+    static let tracing = getenv("CHORD_FUZZ_TRACE") != nil
+
+    private func trace(_ input: Input) {
+        func cut(_ text: String) -> String { text.count > 400 ? String(text.prefix(400)) + "..." : text }
+        print("\(now) \(cut("\(input)"))")
+        for effect in output { print("    \(cut("\(effect)"))") }
     }
 
     /// The ring member, successor or predecessor the node knows at `address`.

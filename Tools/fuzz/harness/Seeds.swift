@@ -85,7 +85,16 @@ enum Seeds {
         var answered: Set<UInt64> = []
         var problems: [String] = []
 
-        init(_ name: String) { self.name = name }
+        /// A sequence for a member; with `joining`, for a node that joins (its first chunk
+        /// asks for one).
+        init(_ name: String, joining: Bool = false) {
+            self.name = name
+            if joining {
+                session = FuzzSession(joining: true)
+                chunks.append((FuzzControl(source: FuzzControl.localInput).byte,
+                               WireFormat.encode(Envelope(requestID: 0, sender: nil, message: .announce))))
+            }
+        }
 
         private mutating func add(_ control: FuzzControl, _ datagram: [UInt8]) {
             chunks.append((control.byte, datagram))
@@ -131,9 +140,15 @@ enum Seeds {
             return false
         }
 
+        /// `answer`, noting a problem when no request matches.
+        mutating func require(where filter: (Message) -> Bool, as peer: Peer? = nil,
+                              with answer: (Message, NodeAddress) -> Message?) {
+            if !self.answer(where: filter, as: peer, with: answer) { problems.append("\(name): no request to answer") }
+        }
+
         /// Answers honestly whatever the node asked the members, until it asks nothing new.
-        mutating func answerAll(limit: Int = 12) {
-            for _ in 0..<limit where answer() {}
+        mutating func answerAll(limit: Int = 12, with answer: (Message, NodeAddress) -> Message? = Seeds.honestAnswer) {
+            for _ in 0..<limit where self.answer(with: answer) {}
         }
 
         var bytes: [UInt8] { FuzzInput.encode(chunks) }
@@ -174,6 +189,8 @@ enum Seeds {
             ("leaving-from-successor", .leaving(predecessor: me, successors: successors(of: successor)), successor),
             ("leaving-empty-from-successor", .leaving(predecessor: nil, successors: []), successor),
             ("get-owned", .get(key: ownedKey), nil),
+            ("get-maximal", .get(key: FuzzRing.maximalKey), nil),
+            ("fetch-maximal-from-successor", .fetch(key: FuzzRing.maximalKey), successor),
             ("get-replica", .get(key: replicaKey), nil),
             ("get-foreign", .get(key: foreignKey), nil),
             ("get-missing", .get(key: missingKey), nil),
@@ -272,6 +289,18 @@ enum Seeds {
         seed.answerAll()
         result.append(seed)
 
+        seed = Builder("seq-newcomer-takes-maximal-key")
+        seed.answerAll()
+        let taker = stranger(between: Identifier.forKey(bytes: FuzzRing.maximalKey), me.id)
+        seed.send(.notify, from: taker)
+        for _ in 0..<2 {  // hand-off pages, acknowledged
+            seed.require(where: { if case .store = $0 { true } else { false } }, as: taker, with: { request, _ in
+                guard case .store(let entries) = request else { return nil }
+                return .stored(count: UInt32(entries.count))
+            })
+        }
+        result.append(seed)
+
         seed = Builder("seq-predecessor-leaves")
         seed.answerAll()
         seed.send(.leaving(predecessor: secondPredecessor, successors: successors(of: predecessor)), from: predecessor)
@@ -357,11 +386,62 @@ enum Seeds {
         }
         result.append(seed)
 
+        // A node joining: the ring as it is without it (it restarted empty), honest or not.
+        let withoutMe = members.filter { $0 != me }
+        func view(_ peer: Peer) -> Message {
+            let index = withoutMe.firstIndex(of: peer)!
+            return .neighbors(predecessor: withoutMe[(index + withoutMe.count - 1) % withoutMe.count],
+                              successors: (1..<withoutMe.count).map { withoutMe[(index + $0) % withoutMe.count] })
+        }
+        func joinAnswer(_ request: Message, _ address: NodeAddress) -> Message? {
+            guard let peer = withoutMe.first(where: { $0.address == address }) else { return nil }
+            switch request {
+            case .findNext(let target):
+                let owner = ExactRing(withoutMe).owner(of: target)!
+                return .nextHop(.owner([owner] + withoutMe.filter { $0 != owner }))
+            case .getNeighbors: return view(peer)
+            default: return honestAnswer(to: request, at: address)
+            }
+        }
+
+        seed = Builder("seq-join-honest", joining: true)
+        for _ in 0..<4 {
+            seed.answerAll(with: joinAnswer)
+            seed.tick()
+        }
+        seed.answerAll(with: joinAnswer)
+        result.append(seed)
+
+        seed = Builder("seq-join-told-it-owns-itself", joining: true)
+        seed.require(where: { if case .findNext = $0 { true } else { false } }, with: { _, _ in
+            .nextHop(.owner([me, Peer(id: me.id, address: FuzzRing.stranger), successor]))
+        })
+        seed.answerAll(with: joinAnswer)
+        seed.tick(2)
+        result.append(seed)
+
+        seed = Builder("seq-join-walks-back", joining: true)
+        seed.require(where: { if case .findNext = $0 { true } else { false } }, with: { _, _ in
+            .nextHop(.owner([member(position + 2)]))
+        })
+        seed.answerAll(with: joinAnswer)
+        seed.tick()
+        seed.answerAll(with: joinAnswer)
+        result.append(seed)
+
+        seed = Builder("seq-join-silence", joining: true)
+        seed.tick(8)
+        result.append(seed)
+
         seed = Builder("seq-anti-entropy")
-        seed.tick(6)
-        seed.answer(where: { if case .syncDigest = $0 { true } else { false } }, with: { request, _ in
+        for _ in 0..<12 where !seed.session.recentRequests.contains(where: { $0.envelope.message.isSyncDigest }) {
+            seed.tick()
+            seed.answer(where: { !$0.isSyncDigest })
+        }
+        seed.require(where: { $0.isSyncDigest }, with: { request, _ in
             guard case .syncDigest(let lower, let upper, _) = request else { return nil }
-            return .syncDifferences(buckets: [UInt16(KeyValueStore.bucket(of: upper)), UInt16(KeyValueStore.bucket(of: lower))])
+            let maximal = Identifier.forKey(bytes: FuzzRing.maximalKey)
+            return .syncDifferences(buckets: [lower, maximal, upper].map { UInt16(KeyValueStore.bucket(of: $0)) })
         })
         seed.answerAll()
         result.append(seed)
@@ -379,7 +459,7 @@ enum Seeds {
             problems += builder.problems
             let counters = builder.session.node.counters
             print("seeds: \(builder.name): \(builder.chunks.count) chunks, \(counters.responsesMatched) answers matched, "
-                  + "\(counters.requestsHandled) requests handled, \(builder.session.recentRequests.count) recent requests")
+                  + "\(counters.requestsHandled) requests handled, largest datagram sent \(builder.session.checks.largestDatagram) bytes")
         }
         // Every message type appears somewhere.
         var seen = Set<UInt8>()
@@ -412,4 +492,8 @@ enum Seeds {
         print("seeds: wrote \(files.count) files to \(directory)")
         return true
     }
+}
+
+extension Message {
+    var isSyncDigest: Bool { if case .syncDigest = self { true } else { false } }
 }
