@@ -5,7 +5,8 @@
 #   Tools/fuzz/run.sh [SECONDS] [libFuzzer options...]   fuzz for SECONDS (default 60)
 #   Tools/fuzz/run.sh --build                             only build
 #   Tools/fuzz/run.sh --seeds                             rewrite the seed corpus Tools/fuzz/corpus
-#   Tools/fuzz/run.sh --replay FILE...                    run inputs once (a crash file reproduces)
+#   Tools/fuzz/run.sh --replay FILE...                    run inputs once (a crash file reproduces;
+#                                                         CHORD_FUZZ_TRACE=1 prints every step)
 #
 # Everything it builds or finds goes under .build-fuzz/ (git-ignored): the binary, the corpus it
 # grows (corpus/, seeded from Tools/fuzz/corpus, kept between runs), crash files (crashes/) and
@@ -78,7 +79,7 @@ case ${1:-} in
 --replay)
     shift
     build
-    exec "$out/chord-fuzz" "$@"
+    exec "$out/chord-fuzz" -artifact_prefix="$out/crashes/" "$@"
     ;;
 esac
 
@@ -104,7 +105,7 @@ corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: 
 crashes=$(grep -c '^artifact_prefix=.*Test unit written to' "$log" || true)
 echo "chord-fuzz: ${runs:-?} executions, ${speed:-?} exec/s, corpus ${corpus:-?} (inputs/bytes), $crashes crash(es)"
 if [[ $status -ne 0 ]]; then
-    grep -E 'chord-fuzz check failed|Fatal error|ERROR: (libFuzzer|AddressSanitizer)|SUMMARY|Test unit written' "$log" | head -20 >&2 || true
+    grep -E 'chord-fuzz check failed|Fatal error|ERROR: (libFuzzer|AddressSanitizer)|SUMMARY|Test unit written|^Base64:' "$log" | head -20 >&2 || true
     echo "chord-fuzz: FAILED (exit status $status); full output in $log" >&2
     echo "chord-fuzz: replay with Tools/fuzz/run.sh --replay <crash file>" >&2
     exit 1
