@@ -101,7 +101,7 @@ status=0
 # Summary: executions, speed, corpus, crashes.
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: //')
+corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | sed 's/corp: //' || true)
 crashes=$(grep -c '^artifact_prefix=.*Test unit written to' "$log" || true)
 echo "chord-fuzz: ${runs:-?} executions, ${speed:-?} exec/s, corpus ${corpus:-?} (inputs/bytes), $crashes crash(es)"
 if [[ $status -ne 0 ]]; then
