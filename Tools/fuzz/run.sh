@@ -58,10 +58,10 @@ export CHORD_FUZZ_SKIP=${CHORD_FUZZ_SKIP-$(sed 's/#.*//' Tools/fuzz/skip-checks 
 
 # Deterministic hashing: the same input takes the same path (Dictionary order) in every process.
 export SWIFT_DETERMINISTIC_HASHING=1
-# Swift traps are crashes; leaks of Swift's runtime metadata caches are not worth reporting;
-# Swift's own backtracer would fight ASan's over a trap.
-# A small quarantine: freed memory is reused sooner (fewer page faults, a flat RSS).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:quarantine_size_mb=16}
+# Leaks count as crashes (a retain cycle in the core would leak a node per execution); a small
+# quarantine, so freed memory is reused sooner (fewer page faults, a flat RSS).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
+# Swift's own backtracer would fight ASan's over a trap (and can hang).
 export SWIFT_BACKTRACE=enable=no
 
 case ${1:-} in
@@ -71,9 +71,11 @@ case ${1:-} in
     ;;
 --seeds)
     build
-    rm -f "$seeds"/*
-    mkdir -p "$seeds"
-    CHORD_FUZZ_WRITE_SEEDS=$seeds "$out/chord-fuzz"
+    rm -rf "$out/seeds"
+    mkdir -p "$out/seeds"
+    CHORD_FUZZ_WRITE_SEEDS=$out/seeds "$out/chord-fuzz"
+    rm -rf "$seeds"
+    mv "$out/seeds" "$seeds"
     exit 0
     ;;
 --replay)
