@@ -101,8 +101,16 @@ enum FuzzRing {
         let node = ChordNode(me: me, config: config, seed: 0xF022)
         if joining { return node }
         let successors = Array(others.prefix(config.successorListLength))
-        node.ring.install(predecessor: predecessor, successors: successors)
+        // The nodes before the predecessor, nearest first: the chain check-predecessor learns.
+        let before = Array(others.reversed().dropFirst().prefix(config.replicas - 1))
+        node.ring.install(predecessor: predecessor, furtherPredecessors: before, successors: successors)
         node.repair.install(knownReplicas: Array(successors.prefix(config.replicas - 1)))
+        // Acquainted with every member, as in a running ring: it holds their cookies and has
+        // heard from each lately (docs/PROTOCOL.md, "Trust").
+        for (index, member) in others.enumerated() {
+            node.messenger.install(cookie: 0xC00C_1E00 + UInt64(index), from: member.address)
+            node.ring.heardInAnswer(from: member.address)
+        }
         for (entry, id) in preloaded { node.storage.apply(entry, id: id) }
         node.ring.becomeMember(joined: false)
         return node

@@ -86,8 +86,11 @@ struct FuzzSession {
             }
         }
         if control.senderMatchesSource {
+            // As a genuine peer at that address: its identifier (a fuzzed one is kept only if it
+            // names one), and the cookie the node gave it.
             envelope.sender = Peer(id: envelope.sender?.id ?? knownPeer(at: source)?.id ?? Peer(address: source).id,
                                    address: source)
+            if !envelope.message.isResponse { envelope.cookie = node.messenger.cookie(for: source) }
         }
         handle(.received(envelope, from: source))
     }
