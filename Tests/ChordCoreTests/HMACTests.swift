@@ -2,10 +2,6 @@ import Foundation
 import Testing
 @testable import ChordCore
 
-private func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
-
 private func bytes(hex text: String) -> [UInt8] {
     let digits = Array(text.utf8)
     return stride(from: 0, to: digits.count, by: 2).map { index in

@@ -2,43 +2,6 @@ import Foundation
 import Testing
 @testable import ChordCore
 
-private func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
-
-/// Runs /usr/bin/sha1sum once over one temporary file per input; returns the hex digests
-/// in input order.
-private func systemSHA1(_ inputs: [[UInt8]]) throws -> [String] {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("chord-sha1-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    var paths: [String] = []
-    for (index, input) in inputs.enumerated() {
-        let file = directory.appendingPathComponent("input-\(index).bin")
-        try Data(input).write(to: file)
-        paths.append(file.path)
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
-    process.arguments = paths
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw SystemSHA1Failure(status: process.terminationStatus) }
-    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-    guard lines.count == inputs.count else { throw SystemSHA1Failure(status: -1) }
-    return lines.map { String($0.prefix(40)) }
-}
-
-private struct SystemSHA1Failure: Error {
-    let status: Int32
-}
-
-private let haveSystemSHA1 = FileManager.default.isExecutableFile(atPath: "/usr/bin/sha1sum")
-
 @Suite("SHA-1")
 struct SHA1Tests {
     static let abc448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
@@ -138,23 +101,23 @@ struct SHA1Tests {
 
     // MARK: - Against the system's sha1sum
 
-    @Test(.enabled(if: haveSystemSHA1)) func randomInputsMatchSystemSHA1Sum() throws {
+    @Test(.enabled(if: SystemDigest.sha1.isAvailable)) func randomInputsMatchSystemSHA1Sum() throws {
         var random = SeededRandom(seed: 0x5A_0002)
         // Boundary lengths around the 55/56-byte padding edge and the 64-byte block size,
         // then random lengths in 0...300.
         var lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 300]
         while lengths.count < 24 { lengths.append(random.nextInt(below: 301)) }
         let inputs = lengths.map { length in (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
-        let expected = try systemSHA1(inputs)
+        let expected = try SystemDigest.sha1.digests(inputs)
         for (input, digest) in zip(inputs, expected) {
             #expect(hex(SHA1.hash(input)) == digest, "length \(input.count)")
         }
     }
 
-    @Test(.enabled(if: haveSystemSHA1)) func nodeAndKeyIdentifiersMatchSystemSHA1Sum() throws {
+    @Test(.enabled(if: SystemDigest.sha1.isAvailable)) func nodeAndKeyIdentifiersMatchSystemSHA1Sum() throws {
         let nodes = ["127.0.0.1:4000", "[::1]:5", "10.0.0.7:65535", "[2001:db8::1]:80"]
         let keys = ["", "hello", "a key with spaces", "ключ", String(repeating: "k", count: 200)]
-        let expected = try systemSHA1((nodes + keys).map { Array($0.utf8) })
+        let expected = try SystemDigest.sha1.digests((nodes + keys).map { Array($0.utf8) })
         for (node, digest) in zip(nodes, expected) {
             #expect(Identifier.forNode(advertising: node).hex == digest, "\(node)")
         }

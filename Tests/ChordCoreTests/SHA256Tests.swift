@@ -2,47 +2,10 @@ import Foundation
 import Testing
 @testable import ChordCore
 
-private func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
-
 private func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     var random = SeededRandom(seed: seed)
     return (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
 }
-
-/// Runs /usr/bin/sha256sum once over one temporary file per input; returns the hex digests in
-/// input order.
-private func systemSHA256(_ inputs: [[UInt8]]) throws -> [String] {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("chord-sha256-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    var paths: [String] = []
-    for (index, input) in inputs.enumerated() {
-        let file = directory.appendingPathComponent("input-\(index).bin")
-        try Data(input).write(to: file)
-        paths.append(file.path)
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = paths
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw SystemSHA256Failure(status: process.terminationStatus) }
-    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-    guard lines.count == inputs.count else { throw SystemSHA256Failure(status: -1) }
-    return lines.map { String($0.prefix(64)) }
-}
-
-private struct SystemSHA256Failure: Error {
-    let status: Int32
-}
-
-private let haveSystemSHA256 = FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum")
 
 @Suite("SHA-256")
 struct SHA256Tests {
@@ -185,12 +148,12 @@ struct SHA256Tests {
 
     // MARK: - Against the system's sha256sum
 
-    @Test(.enabled(if: haveSystemSHA256)) func randomInputsMatchSystemSHA256Sum() throws {
+    @Test(.enabled(if: SystemDigest.sha256.isAvailable)) func randomInputsMatchSystemSHA256Sum() throws {
         var random = SeededRandom(seed: 0x5A_2565)
         var lengths = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1200, 1500]
         while lengths.count < 30 { lengths.append(random.nextInt(below: 1501)) }
         let inputs = lengths.map { length in (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
-        let expected = try systemSHA256(inputs)
+        let expected = try SystemDigest.sha256.digests(inputs)
         for (input, digest) in zip(inputs, expected) {
             #expect(hex(SHA256.hash(input)) == digest, "length \(input.count)")
         }
