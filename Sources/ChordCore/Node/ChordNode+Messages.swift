@@ -104,7 +104,13 @@ extension ChordNode {
             let (kept, refused) = storage.storeEntries(entries) { ring.mayHold($0, from: sender) }
             let answer: Message = refused > 0 && refused == entries.count
                 ? .error(.notResponsible) : .stored(count: UInt32(kept))
-            messenger.reply(to: request, with: answer)
+            // `stored` promises the entries survive this node's crash: it waits until they are
+            // durable (at once for a node without a disk).
+            if storage.isAllDurable {
+                messenger.reply(to: request, with: answer)
+            } else {
+                storage.hold(answer, to: request)
+            }
         case .fetch(let key):
             guard sender != nil else { return messenger.reply(to: request, with: .error(.badRequest)) }
             messenger.reply(to: request, with: .fetched(storage.fetchEntry(key)))

@@ -110,6 +110,8 @@ public final class ChordNode {
             repair.beginLeave()
         case .request(let message, let token):
             clientRequest(message, requester: .local(token: token))
+        case .durable(let sequence):
+            if storage.durable(through: sequence) { replication.durabilityAdvanced() }
         case .lookup(let target, let token, let confirmOwner):
             if ring.phase == .member {
                 lookups.start(LookupRequest(target: target, purpose: .client(token: token), confirmOwner: confirmOwner))
@@ -118,7 +120,15 @@ public final class ChordNode {
             }
         }
         settle()
+        storage.flush()
         armTimerIfNeeded()
+    }
+
+    /// Gives a node that has not started the store it recovered from disk, and the clock
+    /// reading it had persisted (versions it issues from now on are above it).
+    public func recover(_ store: KeyValueStore, clockHighWater: UInt64) {
+        precondition(ring.phase == .idle, "recover(_:clockHighWater:) before the node starts")
+        storage.recover(store, clockHighWater: clockHighWater)
     }
 
     /// Processes one input and returns its effects (convenient in tests).
@@ -154,6 +164,8 @@ public final class ChordNode {
                 lookupFinished(finished)
             } else if let (operationID, answer) = replication.takeLocalAnswer() {
                 coordinator.localOwnerAnswered(operationID, answer)
+            } else if case let released = storage.takeReleasedAnswers(), !released.isEmpty {
+                for (request, answer) in released { messenger.reply(to: request, with: answer) }
             } else {
                 return
             }
@@ -164,7 +176,7 @@ public final class ChordNode {
         let now = context.now
         if changes.becameMember {
             schedule.start(now: now) { self.context.jittered($0.interval(self.config)) }
-            if changes.joined { storage.expectHandoff(until: now + Repair.handoffWindow) }
+            if changes.joined { storage.expectHandoff(until: now + Repair.handoffWindow, from: ring.successor) }
         }
         if changes.stabilizeSoon { schedule.runSoon(.stabilize, now: now) }
         for move in changes.predecessorMoves { repair.predecessorMoved(move) }

@@ -58,6 +58,11 @@ public struct NodeConfig: Sendable {
     /// Bytes of keys and values held by the client requests a node coordinates at once (and,
     /// apart, by the owner operations it carries out) before answering `overloaded`.
     public var maximumPendingBytes = 16 << 20
+    /// Whether the runner keeps the store on disk: the node then emits `Effect.persist` for
+    /// every change of its store and acknowledges a write (a replica's `stored`, the owner's
+    /// own copy towards the write quorum) only once `Input.durable` says it is durable.
+    /// Without it the store lives in memory and nothing waits.
+    public var persistent = false
     /// A client request not finished by then is answered `timedOut` (clients wait 5 s).
     public var clientRequestDeadline: Int64 = Nanos.milliseconds(4500)
     /// A replica round (write acknowledgements, read answers) gives up after this.

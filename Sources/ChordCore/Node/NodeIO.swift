@@ -17,6 +17,9 @@ public enum Input: Sendable {
     /// With `confirmOwner`, the named owner is asked too, so that a dead owner is replaced by
     /// its live successor before the answer (one more round trip).
     case lookup(target: Identifier, token: UInt64, confirmOwner: Bool)
+    /// Every `.persist` batch up to and including `sequence` is durable under the node's sync
+    /// policy (only with `NodeConfig.persistent`). Answers that waited for it go out now.
+    case durable(through: UInt64)
 }
 
 /// What a node asks its runner to do: the core's only outputs.
@@ -36,6 +39,11 @@ public enum Effect: Sendable {
     /// (`handedOff`), or not (no successor, a page lost, or the leave deadline passed). The
     /// runner may stop the node now.
     case leaveCompleted(handedOff: Bool)
+    /// Make these changes of the store durable, in order, after every earlier batch (only
+    /// with `NodeConfig.persistent`), then report `.durable(through: batch.sequence)`. Until
+    /// then the node acknowledges nothing that depends on them: the send effects that would
+    /// are held back, not emitted. A batch may be reported together with later ones.
+    case persist(PersistBatch)
 }
 
 /// Notable changes of a node's state, for logs and traces.

@@ -257,6 +257,18 @@ public struct KeyValueStore: Sendable {
         return result
     }
 
+    /// Calls `body` with every entry held (values and tombstones), in identifier order: what
+    /// a snapshot of the store writes.
+    public func forEachEntry(_ body: (StoredEntry) -> Void) {
+        for bucket in buckets {
+            for slot in bucket.slots {
+                let start = Int(slot.offset), keyEnd = start + Int(slot.keyLength), end = start + Int(slot.length)
+                body(StoredEntry(key: Array(bucket.arena[start..<keyEnd]),
+                                 value: slot.isTombstone ? nil : Array(bucket.arena[keyEnd..<end]), version: slot.version))
+            }
+        }
+    }
+
     /// Every identifier held, in identifier order.
     public var allIdentifiers: [Identifier] {
         var result: [Identifier] = []

@@ -20,6 +20,9 @@ final class Replication {
     private var pendingBytes = 0
     /// Answers for this node's own coordinator, in order.
     private var localAnswers: [(operationID: UInt64, answer: Message)] = []
+    /// Writes that have their replicas' acknowledgements but wait for this node's own copy
+    /// to be durable (`NodeConfig.persistent`).
+    private var awaitingDurability: [UInt64] = []
 
     init(context: NodeContext, ring: Ring, storage: Storage, messenger: Messenger) {
         self.context = context
@@ -77,10 +80,20 @@ final class Replication {
             // A new owner (its range just changed hands) may not hold the keys yet, and under
             // membership change the read quorum may meet only replicas as new as it: ask every
             // replica (at least the successor, which had them) until the hand-off window ends.
-            if storage.isAwaitingHandoff { needed = max(replicaCount, candidates.isEmpty ? 0 : 1) }
+            var spare = candidates
+            if storage.isAwaitingHandoff {
+                needed = max(replicaCount, candidates.isEmpty ? 0 : 1)
+                // The node that held the range until now is asked too: it has the writes made
+                // while this node (and perhaps its replicas) were away.
+                if let source = storage.handoffSource, !spare.prefix(needed).contains(source) {
+                    spare.removeAll { $0 == source }
+                    spare.insert(source, at: 0)
+                    needed += 1
+                }
+            }
             let operationID = takeOperationID()
             let state = OwnerOperation(operation: operation, keyID: keyID, requester: requester, needed: needed,
-                                       spare: candidates)
+                                       spare: spare)
             state.entry = storage.item(keyID, key: key)?.entry
             insert(state, as: operationID)
             if needed == 0 {
@@ -114,13 +127,36 @@ final class Replication {
                                    spare: candidates)
         state.entry = entry
         state.writeStatus = status
+        state.localBatch = storage.barrier
         insert(state, as: operationID)
         // Every designated replica gets the write; the first `needed` acknowledgements answer.
         for _ in 0..<replicaCount { askNextReplica(operationID) }
-        if needed == 0 {
+        if needed == 0 && storage.isDurable(state.localBatch) {
             finish(operationID, .result(status: status, value: nil))
-        } else {
-            context.schedule(.ownerDeadline(operationID: operationID), at: context.now + config.replicaDeadline)
+            return
+        }
+        context.schedule(.ownerDeadline(operationID: operationID), at: context.now + config.replicaDeadline)
+        if needed == 0 { quorumReached(operationID) }
+    }
+
+    /// A write has its replicas' acknowledgements: it is answered once this node's own copy
+    /// is durable too (at once without `NodeConfig.persistent`).
+    private func quorumReached(_ operationID: UInt64) {
+        guard let state = operations[operationID] else { return }
+        if storage.isDurable(state.localBatch) {
+            finish(operationID, .result(status: state.writeStatus, value: nil))
+        } else if !awaitingDurability.contains(operationID) {
+            awaitingDurability.append(operationID)
+        }
+    }
+
+    /// More of this node's store is durable: answer the writes that waited for it.
+    func durabilityAdvanced() {
+        let waiting = awaitingDurability
+        awaitingDurability.removeAll()
+        for operationID in waiting {
+            guard let state = operations[operationID], !state.finished else { continue }
+            quorumReached(operationID)
         }
     }
 
@@ -147,7 +183,7 @@ final class Replication {
             return
         }
         state.needed -= 1
-        if state.needed <= 0 { finish(operationID, .result(status: state.writeStatus, value: nil)) }
+        if state.needed <= 0 { quorumReached(operationID) }
     }
 
     /// A replica answered a read with what it holds.
@@ -251,6 +287,8 @@ final class OwnerOperation {
     var entry: StoredEntry?
     /// For a write: the status to answer once the quorum is reached.
     var writeStatus = Status.ok
+    /// For a write: the batch of this node's store that holds it (`Storage.barrier`).
+    var localBatch: UInt64 = 0
     /// For a read: replicas that answered, with what they hold (for read repair).
     var readAnswers: [(peer: Peer, version: Version?)] = []
     var finished = false

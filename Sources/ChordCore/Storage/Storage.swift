@@ -10,6 +10,16 @@ final class Storage {
     private var clock: HybridClock
     /// Until then this node, a new owner, also asks its successors about keys it misses.
     private var awaitingHandoffUntil: Instant?
+    private var handoffSourcePeer: Peer?
+    /// With `NodeConfig.persistent`: changes of the store not yet handed to the runner.
+    private var unpersisted: [PersistRecord] = []
+    /// The last batch handed to the runner, and the last one it reported durable.
+    private var issuedSequence: UInt64 = 0
+    private var durableSequence: UInt64 = 0
+    /// Answers to `store` requests, each waiting for a batch to be durable.
+    private var heldAnswers: [(sequence: UInt64, request: Messenger.Inbound, answer: Message)] = []
+    /// Answers whose batch became durable, for `ChordNode` to send.
+    private var releasedAnswers: [(request: Messenger.Inbound, answer: Message)] = []
 
     private let context: NodeContext
     private var config: NodeConfig { context.config }
@@ -43,7 +53,9 @@ final class Storage {
     /// Keeps `entry` if it is newer than what is held; returns whether it was kept.
     @discardableResult
     func apply(_ entry: StoredEntry, id: Identifier) -> Bool {
-        store.apply(entry, id: id)
+        guard store.apply(entry, id: id) else { return false }
+        if config.persistent { unpersisted.append(.entry(entry)) }
+        return true
     }
 
     /// Entries from another member (replication, read repair, hand-off, anti-entropy): keep
@@ -61,7 +73,7 @@ final class Storage {
                 continue
             }
             observe(entry.version)
-            if store.apply(entry, id: id) { kept += 1 }
+            if apply(entry, id: id) { kept += 1 }
         }
         context.counters.entriesRefused += refused
         return (kept, refused)
@@ -78,19 +90,81 @@ final class Storage {
 
     /// Deletes `id` if it still holds `version` (a transfer moved it elsewhere meanwhile).
     func delete(_ id: Identifier, ifStill version: Version) {
-        if let item = store.item(id), item.version == version { store.delete(id) }
+        if let item = store.item(id), item.version == version { erase(id, key: item.key) }
+    }
+
+    private func erase(_ id: Identifier, key: ArraySlice<UInt8>) {
+        store.delete(id)
+        if config.persistent { unpersisted.append(.erase(key: Array(key))) }
     }
 
     /// Collects tombstones older than their lifetime: by then every replica has long had them.
     func collectTombstones() {
         let horizon = HybridClock.physical(wallMilliseconds: wallMilliseconds - config.tombstoneLifetime / Nanos.milliseconds(1))
-        for id in store.tombstones(olderThan: horizon) { store.delete(id) }
+        for id in store.tombstones(olderThan: horizon) {
+            if let item = store.item(id) { erase(id, key: item.key) }
+        }
     }
 
     /// This node took over a range whose keys are on their way: reads ask every replica
-    /// until `instant`.
-    func expectHandoff(until instant: Instant) {
+    /// until `instant`, and `source` too (the node that held the range until now, when
+    /// known): a node that comes back with a store recovered from disk may hold old versions,
+    /// and so may its replicas if they were down with it.
+    func expectHandoff(until instant: Instant, from source: Peer? = nil) {
         awaitingHandoffUntil = instant
+        handoffSourcePeer = source
+    }
+
+    /// The node handing this one its range, while `isAwaitingHandoff`.
+    var handoffSource: Peer? { isAwaitingHandoff ? handoffSourcePeer : nil }
+
+    // MARK: Durability
+
+    /// A store recovered from disk, before the node starts: its entries, and a clock that
+    /// never issues a version below `clockHighWater` (the last one persisted).
+    func recover(_ recovered: KeyValueStore, clockHighWater: UInt64) {
+        store = recovered
+        clock.restore(highWater: clockHighWater)
+    }
+
+    /// The batch that must be durable before an answer depending on the store as it is now
+    /// may go out: the batch being collected, or the last one issued.
+    var barrier: UInt64 { unpersisted.isEmpty ? issuedSequence : issuedSequence + 1 }
+
+    /// Whether batch `sequence` is durable (always, without `NodeConfig.persistent`).
+    func isDurable(_ sequence: UInt64) -> Bool { sequence <= durableSequence }
+
+    /// Whether everything this node holds now is durable.
+    var isAllDurable: Bool { isDurable(barrier) }
+
+    /// Keeps `answer` to a `store` request until what this node holds now is durable.
+    func hold(_ answer: Message, to request: Messenger.Inbound) {
+        heldAnswers.append((barrier, request, answer))
+    }
+
+    /// Hands the changes collected in this step to the runner, as one batch.
+    func flush() {
+        guard !unpersisted.isEmpty else { return }
+        issuedSequence += 1
+        context.emit(.persist(PersistBatch(sequence: issuedSequence, records: unpersisted, clockHighWater: clock.last)))
+        unpersisted.removeAll(keepingCapacity: true)
+    }
+
+    /// The runner made batches up to `sequence` durable; returns whether that was news.
+    func durable(through sequence: UInt64) -> Bool {
+        let sequence = min(sequence, issuedSequence)
+        guard sequence > durableSequence else { return false }
+        durableSequence = sequence
+        let released = heldAnswers.prefix { $0.sequence <= sequence }
+        releasedAnswers += released.map { ($0.request, $0.answer) }
+        heldAnswers.removeFirst(released.count)
+        return true
+    }
+
+    /// Takes the answers whose batch became durable.
+    func takeReleasedAnswers() -> [(request: Messenger.Inbound, answer: Message)] {
+        defer { releasedAnswers.removeAll() }
+        return releasedAnswers
     }
 
     // MARK: Versions

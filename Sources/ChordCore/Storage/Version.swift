@@ -60,6 +60,12 @@ struct HybridClock {
         return last
     }
 
+    /// Never issues a timestamp at or below `highWater` (the last one persisted before a
+    /// restart), however far the wall clock has moved back since.
+    mutating func restore(highWater: UInt64) {
+        last = max(last, highWater)
+    }
+
     /// Moves past a timestamp seen from elsewhere, unless it is implausibly far ahead.
     mutating func observe(_ timestamp: UInt64, wallMilliseconds: Int64) {
         guard isPlausible(timestamp, wallMilliseconds: wallMilliseconds) else { return }
