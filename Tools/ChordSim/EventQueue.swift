@@ -16,6 +16,8 @@ public struct EventQueue<Datagram> {
         case deliver(Datagram)
         /// Node `node`'s timer fires.
         case timer(node: Int)
+        /// Node `node`'s disk finished the sync it was asked for (`armDiskSync`).
+        case diskSynced(node: Int)
     }
 
     /// A datagram in flight, for withdrawing it.
@@ -27,6 +29,7 @@ public struct EventQueue<Datagram> {
     private enum Entry {
         case deliver(slot: Int32, generation: UInt32)
         case timer(node: Int32, generation: UInt32)
+        case diskSync(node: Int32, generation: UInt32)
     }
 
     private struct Slot {
@@ -47,6 +50,7 @@ public struct EventQueue<Datagram> {
     private var slots: [Slot] = []
     private var freeSlots: [Int32] = []
     private var timers: [Timer] = []
+    private var diskSyncs: [Timer] = []
 
     /// An empty queue at time zero.
     public init() {}
@@ -105,6 +109,24 @@ public struct EventQueue<Datagram> {
 
     private mutating func growTimers(to node: Int) {
         while timers.count <= node { timers.append(Timer()) }
+        while diskSyncs.count <= node { diskSyncs.append(Timer()) }
+    }
+
+    /// Arms node `node`'s disk to report a finished sync at `instant` (a second timer per
+    /// node, so that a sync in flight does not disturb the core's own timer).
+    public mutating func armDiskSync(of node: Int, at instant: Instant) {
+        growTimers(to: node)
+        diskSyncs[node].generation &+= 1
+        let at = max(instant, now)
+        diskSyncs[node].at = at
+        heap.insert(.diskSync(node: Int32(node), generation: diskSyncs[node].generation), at: at)
+    }
+
+    /// Forgets node `node`'s sync in flight (its host crashed).
+    public mutating func disarmDiskSync(of node: Int) {
+        growTimers(to: node)
+        diskSyncs[node].generation &+= 1
+        diskSyncs[node].at = nil
     }
 
     // MARK: Time
@@ -131,6 +153,11 @@ public struct EventQueue<Datagram> {
                 guard timers[index].generation == generation else { continue }
                 timers[index].at = nil
                 return (time, .timer(node: index))
+            case .diskSync(let node, let generation):
+                let index = Int(node)
+                guard diskSyncs[index].generation == generation else { continue }
+                diskSyncs[index].at = nil
+                return (time, .diskSynced(node: index))
             }
         }
         return nil

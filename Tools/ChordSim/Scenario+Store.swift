@@ -21,18 +21,46 @@ extension Scenario {
         let end = start + settings.duration
         let gap = max(Int64(1e9 / max(settings.operationRate, 1)), 1)
         var crashes = 0
+        var outages = 0
+        var restarts = Restarts()
         var nextFailure = perNodeRate > 0
             ? start + exponential(&simulation.scenarioRandom, rate: perNodeRate * Double(settings.nodes)) : Instant(nanoseconds: .max)
+        var nextOutage = settings.outageEvery.map { start + $0 } ?? Instant(nanoseconds: .max)
         while simulation.now < end {
             workload.issue(on: simulation)
             try simulation.run(until: min(end, simulation.now + gap))
+            restarts.startDue(simulation)
             if simulation.now >= nextFailure && simulation.now < end {
-                crashAndReplace(simulation)
+                if settings.disks {
+                    // The host comes back with its disk after the downtime.
+                    let live = simulation.liveIndices
+                    let victim = live[simulation.scenarioRandom.nextInt(below: live.count)]
+                    simulation.crash(victim)
+                    restarts.add(victim, at: simulation.now + settings.downtime)
+                    restarts.startDue(simulation)
+                } else {
+                    crashAndReplace(simulation)
+                }
                 crashes += 1
                 nextFailure = simulation.now + exponential(&simulation.scenarioRandom,
                                                            rate: perNodeRate * Double(simulation.liveIndices.count))
             }
+            if simulation.now >= nextOutage && simulation.now < end, let every = settings.outageEvery {
+                // Every replica of one range at once: without disks its keys would be gone.
+                for victim in simulation.replicaSet(of: simulation.scenarioRandom.nextIdentifier()) {
+                    simulation.crash(victim)
+                    restarts.add(victim, at: simulation.now + settings.outageDowntime)
+                }
+                outages += 1
+                nextOutage = simulation.now + every
+            }
         }
+        // Every host still down comes back before the keys are read back.
+        while let last = restarts.latest, simulation.now < last {
+            try simulation.run(until: min(last, simulation.now + gap))
+            restarts.startDue(simulation)
+        }
+        restarts.startDue(simulation)
         // Let the last operations finish, then measure how fast every key is back to R replicas.
         try simulation.run(for: simulation.nodeConfig.clientRequestDeadline + Nanos.seconds(1))
         let exactAfter = try runUntilExact(simulation, limit: end + settings.convergenceLimit)
@@ -52,6 +80,12 @@ extension Scenario {
         report.add("keys", .int(settings.keys))
         report.add("duration_s", .number(seconds(settings.duration)))
         report.add("crashes", .int(crashes))
+        if settings.disks {
+            let batches = simulation.diskBatches
+            report.add("replica_set_outages", .int(outages))
+            report.add("disk_batches_synced", .int(batches.synced))
+            report.add("disk_batches_lost_in_crashes", .int(batches.lost))
+        }
         report.add("operations", .int(stats.issued))
         report.add("puts_acknowledged", .int(stats.putsAcknowledged))
         report.add("removes_acknowledged", .int(stats.removesAcknowledged))
@@ -78,7 +112,45 @@ extension Scenario {
     }
 }
 
+/// Crashed hosts waiting to restart with their disks, soonest first.
+struct Restarts {
+    private var pending: [(host: Int, at: Instant)] = []
+
+    /// When the last one restarts.
+    var latest: Instant? { pending.last?.at }
+
+    mutating func add(_ host: Int, at instant: Instant) {
+        let index = pending.firstIndex { $0.at > instant } ?? pending.count
+        pending.insert((host, instant), at: index)
+    }
+
+    /// Restarts every host whose downtime is over, joining through random members.
+    mutating func startDue(_ simulation: Simulation) {
+        while let first = pending.first, first.at <= simulation.now {
+            let members = simulation.memberIndices
+            guard !members.isEmpty else { return }
+            pending.removeFirst()
+            let contacts = (0..<3).map { _ in members[simulation.scenarioRandom.nextInt(below: members.count)] }
+            simulation.start(first.host, bootstrap: contacts[0], fallbacks: Array(contacts.dropFirst()))
+        }
+    }
+}
+
 extension Simulation {
+    /// The hosts of the live members that hold `id`: its owner and the next R − 1.
+    func replicaSet(of id: Identifier) -> [Int] {
+        let entries = members.entries
+        guard !entries.isEmpty else { return [] }
+        var position = members.lowerBound(id)
+        var hosts: [Int] = []
+        for _ in 0..<min(nodeConfig.replicas, entries.count) {
+            if position == entries.count { position = 0 }
+            hosts.append(entries[position].host)
+            position += 1
+        }
+        return hosts
+    }
+
     /// Who holds which version of a workload key, and who should (debugging).
     func describeHolders(of key: Int) -> String {
         let id = Identifier.forKey(bytes: KeyValueWorkload.keyBytes(key))
@@ -103,24 +175,11 @@ extension Simulation {
     /// How many written keys are not held, in their newest version, by all R of their
     /// designated replicas (the owner and its next R − 1 live members).
     func replicaShortfall(keys: Int, workload: KeyValueWorkload) -> Int {
-        let entries = members.entries
-        guard !entries.isEmpty else { return 0 }
-        let replicas = min(nodeConfig.replicas, entries.count)
         var short = 0
         for key in 0..<keys {
-            let bytes = KeyValueWorkload.keyBytes(key)
-            let id = Identifier.forKey(bytes: bytes)
-            var newest: Version?
-            var holders: [Version?] = []
-            var position = members.lowerBound(id)
-            for _ in 0..<replicas {
-                if position == entries.count { position = 0 }
-                let version = cores[entries[position].host]?.store.item(id)?.version
-                holders.append(version)
-                if let version, version > (newest ?? .zero) { newest = version }
-                position += 1
-            }
-            guard let newest else { continue }  // never written anywhere in the replica set
+            let id = Identifier.forKey(bytes: KeyValueWorkload.keyBytes(key))
+            let holders = replicaSet(of: id).map { cores[$0]?.store.item(id)?.version }
+            guard let newest = holders.compactMap({ $0 }).max() else { continue }  // never written in the replica set
             if holders.contains(where: { $0 != newest }) { short += 1 }
         }
         return short

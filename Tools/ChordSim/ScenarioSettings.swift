@@ -32,6 +32,17 @@ public struct ScenarioSettings: Sendable {
     public var operationRate = 100.0
     /// Whether the store scenario churns (with `medianSession`).
     public var churn = false
+    /// Whether hosts keep their stores on simulated disks: a crashed host restarts with its
+    /// disk (losing only its unsynced tail) after `downtime`, instead of a fresh host.
+    public var disks = false
+    /// How long a crashed host stays down before it restarts with its disk (store scenario
+    /// with `disks`).
+    public var downtime: Int64 = 0
+    /// Store scenario with `disks`: this often, every replica of one key's range (its owner
+    /// and next R − 1 members) crashes at once and stays down for `outageDowntime`. Nil: never.
+    public var outageEvery: Int64?
+    /// How long a whole replica set stays down.
+    public var outageDowntime: Int64 = Nanos.seconds(30)
     /// Replication factor, write and read quorums.
     public var replicas = 3
     /// Write quorum W.

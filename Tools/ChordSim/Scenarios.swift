@@ -17,6 +17,7 @@ public enum Scenario: String, CaseIterable, Sendable {
     public func run(_ settings: ScenarioSettings) -> ScenarioReport {
         let simulation = Simulation(seed: settings.seed, network: settings.network, nodeConfig: settings.nodeConfig)
         simulation.checkPolicy = settings.checkPolicy
+        simulation.disksEnabled = settings.disks
         simulation.appendageGrace = settings.appendageGrace ?? 30 * settings.stabilizeInterval
         if let watch = settings.watch {
             simulation.watched = watch

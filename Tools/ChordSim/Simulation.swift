@@ -97,6 +97,14 @@ public final class Simulation {
     var outstandingLookups: [UInt64: OutstandingLookup] = [:]
     /// Answers to requests issued with `issueRequest`, when no workload takes them.
     var completedRequests: [(UInt64, Message)] = []
+    /// Whether hosts keep their stores on simulated disks (`SimulatedDisk`): nodes run with
+    /// `NodeConfig.persistent`, a crash loses only the unsynced tail, and a host that restarts
+    /// recovers its disk. Set before the first host starts.
+    public var disksEnabled = false
+    /// How long one sync takes on a simulated disk.
+    public var syncLatency: Int64 = Nanos.milliseconds(2)
+    /// Each host's disk, when `disksEnabled`.
+    var disks: [SimulatedDisk] = []
     /// The key-value workload, told about every answer and every crash.
     public var workload: KeyValueWorkload?
     /// Addresses outside the simulated hosts that see what is sent to them (adversaries,
@@ -131,6 +139,7 @@ public final class Simulation {
         let address = Self.address(ofHost: index)
         hosts.append(Host(address: address, id: Identifier.forNode(advertising: address.description)))
         cores.append(nil)
+        disks.append(SimulatedDisk())
         return index
     }
 
@@ -153,7 +162,9 @@ public final class Simulation {
         precondition(hosts[index].core == nil, "host \(index) is already running")
         var config = nodeConfig
         config.fallbackBootstraps = fallbacks.map { hosts[$0].address }
+        config.persistent = disksEnabled
         let core = ChordNode(address: hosts[index].address, config: config, seed: nodeSeeds.next())
+        if disksEnabled { core.recover(disks[index].durable, clockHighWater: disks[index].clockHighWater) }
         hosts[index].core = core
         cores[index] = core
         hosts[index].isMember = false
@@ -170,6 +181,8 @@ public final class Simulation {
         hosts[index].core = nil
         cores[index] = nil
         queue.disarmTimer(of: index)
+        queue.disarmDiskSync(of: index)
+        disks[index].crash()
         // Its lookups die with it (a restart on the same address is a new incarnation).
         let orphaned = outstandingLookups.filter { $0.value.host == index }.map(\.key).sorted()
         for token in orphaned { outstandingLookups.removeValue(forKey: token) }
@@ -239,6 +252,16 @@ public final class Simulation {
                 trace.mix(UInt64(index) << 32 | 0xFF)
                 handle(index, .timer)
                 try afterEvent(index)
+            case .diskSynced(let index):
+                guard cores[index] != nil else { continue }
+                let (through, more) = disks[index].finishSync()
+                if more { startSync(index) }
+                guard let through else { continue }
+                steps += 1
+                trace.mix(UInt64(bitPattern: time.nanoseconds))
+                trace.mix(UInt64(index) << 32 | 0xD5)
+                handle(index, .durable(through: through))
+                try afterEvent(index)
             }
         }
         queue.advance(to: end)
@@ -301,6 +324,8 @@ public final class Simulation {
                 if let workload { workload.completed(token: token, answer: answer, now: now) } else { completedRequests.append((token, answer)) }
             case .leaveCompleted:
                 break
+            case .persist(let batch):
+                if disks[index].write(batch) { startSync(index) }
             case .event(let event):
                 switch event {
                 case .successorChanged, .joined, .peerReturned: structureChanged = true
@@ -308,6 +333,16 @@ public final class Simulation {
                 }
             }
         }
+    }
+
+    private func startSync(_ index: Int) {
+        disks[index].startSync()
+        queue.armDiskSync(of: index, at: now + syncLatency)
+    }
+
+    /// Batches made durable and batches lost in crashes, over every host's disk.
+    public var diskBatches: (synced: Int, lost: Int) {
+        disks.reduce((0, 0)) { ($0.0 + $1.batchesSynced, $0.1 + $1.batchesLost) }
     }
 
     private func send(_ envelope: Envelope, from index: Int, to destination: NodeAddress) {

@@ -47,6 +47,10 @@ let usage = Usage(
         .value("keys", "N", "keys in the store workload (default 1000)"),
         .value("ops-rate", "PER_S", "store operations per simulated second (default 100)"),
         .flag("churn", "store scenario: churn with --median-session while the workload runs"),
+        .flag("disks", "store scenario: hosts keep their stores on simulated disks; a crashed host restarts with its disk"),
+        .value("downtime", "SECONDS", "with --disks: how long a crashed host stays down (default 0)"),
+        .value("outage-every", "SECONDS", "with --disks: this often crash a key's whole replica set at once (default never)"),
+        .value("outage-downtime", "SECONDS", "how long such a replica set stays down (default 30)"),
         .value("replicas", "R", "replication factor (default 3)"),
         .value("write-quorum", "W", "write quorum (default 2)"),
         .value("read-quorum", "R", "read quorum (default 2)"),
@@ -86,6 +90,13 @@ let (arguments, scenario, settings) = usage.settings(program: "chord-sim") { arg
     parsed.keys = try arguments.int("keys", default: 1000, in: 1...10_000_000)
     parsed.operationRate = try arguments.double("ops-rate", default: 100, in: 0.001...1e7)
     parsed.churn = arguments.flag("churn")
+    parsed.disks = arguments.flag("disks")
+    parsed.downtime = Nanos.fromSeconds(try arguments.double("downtime", default: 0, in: 0...1e6))
+    if arguments.string("outage-every") != nil {
+        guard parsed.disks else { throw UsageError("--outage-every needs --disks: without disks a whole replica set down loses its keys") }
+        parsed.outageEvery = Nanos.fromSeconds(try arguments.double("outage-every", default: 600, in: 1...1e9))
+    }
+    parsed.outageDowntime = Nanos.fromSeconds(try arguments.double("outage-downtime", default: 30, in: 0...1e6))
     parsed.replicas = try arguments.int("replicas", default: 3, in: 1...16)
     parsed.writeQuorum = try arguments.int("write-quorum", default: 2, in: 1...16)
     parsed.readQuorum = try arguments.int("read-quorum", default: 2, in: 1...16)
