@@ -4,8 +4,34 @@ extension NodeRunner {
     /// Feeds one input to the core at the current instant and carries out its effects.
     func handle(_ input: Input) {
         node.handle(input, now: clock.now(), into: &effects)
-        for effect in effects { perform(effect) }
+        var persisted = false
+        for effect in effects {
+            if case .persist = effect { persisted = true }
+            perform(effect)
+        }
         effects.removeAll(keepingCapacity: true)
+        if let sequence = durableNews, isServing {
+            durableNews = nil
+            handle(.durable(through: sequence))
+        }
+        if persisted, isServing, let persister { persister.compactIfDue(store: node.store) }
+    }
+
+    /// The sync thread made more of the store durable: tell the core (it sends what waited).
+    func syncFinished() {
+        guard let persister, isServing else { return }
+        do {
+            if let sequence = try persister.takeDurable() { handle(.durable(through: sequence)) }
+        } catch {
+            diskFailed(error)
+        }
+    }
+
+    /// A write or sync failed: the node cannot keep its promises, so it stops at once (what
+    /// it acknowledged is durable; what waited for this was never acknowledged).
+    private func diskFailed(_ error: SystemError) {
+        logger.error("the data directory failed: \(error)\(Syscalls.isNoSpace(error.errno) ? " (the disk is full)" : ""); stopping")
+        stop(.failed(error))
     }
 
     private func perform(_ effect: Effect) {
@@ -22,6 +48,13 @@ extension NodeRunner {
             logger.debug("request \(token) completed: \(answer)")
         case .leaveCompleted(let handedOff):
             stop(handedOff ? .leaveCompleted : .leaveIncomplete)
+        case .persist(let batch):
+            guard let persister, isServing else { return }
+            do {
+                if let sequence = try persister.write(batch) { durableNews = max(durableNews ?? 0, sequence) }
+            } catch {
+                diskFailed(error)
+            }
         }
     }
 

@@ -37,6 +37,10 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     var refusals = RefusalLimiter()
     /// When a refused datagram was last logged as a warning (the rest go to the debug log).
     var lastRejectionWarning: Instant?
+    /// The data directory's writer, when the node keeps its store on disk.
+    var persister: Persister?
+    /// The last batch the persister reported durable and the core has not been told of.
+    var durableNews: UInt64?
 
     /// Runs a new node on `socket`, reading time from `clock`. The node advertises
     /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock
@@ -58,6 +62,24 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
                                  traffic: TrafficCounters(), node: node.counters),
             wakePipe: wakePipe)
     }
+
+    /// Keeps the node's store in `directory`: gives the node the store `recovery` rebuilt,
+    /// and writes every change from now on under `policy`. Before `start`; the node must have
+    /// been made with `NodeConfig.persistent`.
+    package func keepStore(in directory: DataDirectory, recovery: DataDirectory.Recovery, policy: SyncPolicy,
+                           compactionBytes: Int? = nil) throws(DataDirectoryError) {
+        precondition(state == .created && node.config.persistent, "keepStore(in:) before start, with a persistent config")
+        node.recover(recovery.store, clockHighWater: recovery.clockHighWater)
+        let wakePipe = self.wakePipe
+        let persister = try Persister(directory: directory, recovery: recovery, policy: policy, logger: logger) {
+            wakePipe.post(WakeReason.durable)
+        }
+        if let compactionBytes { persister.compactionBytes = compactionBytes }
+        self.persister = persister
+    }
+
+    /// Log compactions finished so far (0 without a data directory).
+    package var compactions: Int { persister?.compactions ?? 0 }
 
     /// The advertised address.
     public var address: NodeAddress { node.me.address }
@@ -132,6 +154,10 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
 
     private func handleWakeBytes(_ bytes: [UInt8]) {
         for byte in bytes {
+            if byte == WakeReason.durable {
+                syncFinished()
+                continue
+            }
             let cause = byte == WakeReason.leaveRequest ? "leave request" : "signal \(byte)"
             switch state {
             case .created, .running:
@@ -162,6 +188,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     func stop(_ reason: StopReason) {
         guard isServing else { return }
         state = .stopped(reason)
+        persister?.close()
         if signalsInstalled {
             TerminationSignals.stopForwarding()
             signalsInstalled = false

@@ -30,4 +30,6 @@ public final class RunnerControl: Sendable {
 enum WakeReason {
     /// `RunnerControl.requestLeave()`; signal numbers are below this.
     static let leaveRequest: UInt8 = 0xFF
+    /// The sync thread made more of the store durable (`Persister`).
+    static let durable: UInt8 = 0xFE
 }

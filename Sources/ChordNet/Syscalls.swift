@@ -217,6 +217,126 @@ enum Syscalls {
         }
     }
 
+    // MARK: Files and directories (the data directory)
+
+    /// Opens (and with `create`, creates with mode 0644) a file for reading and writing,
+    /// close-on-exec; `append` makes every write go to the end.
+    static func openFile(_ path: String, create: Bool, append: Bool) -> Result<Int32, SystemError> {
+        var flags = O_RDWR | O_CLOEXEC
+        if create { flags |= O_CREAT }
+        if append { flags |= O_APPEND }
+        while true {
+            let descriptor = open(path, flags, 0o644)
+            if descriptor >= 0 { return .success(descriptor) }
+            if errno == EINTR { continue }
+            return .failure(failure("open(\(path))"))
+        }
+    }
+
+    /// Opens a directory for reading (to sync it after a rename or a new file).
+    static func openDirectory(_ path: String) -> Result<Int32, SystemError> {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return descriptor >= 0 ? .success(descriptor) : .failure(failure("open(\(path))"))
+    }
+
+    /// Writes all of `bytes` to a file, retrying short and interrupted writes.
+    static func writeFile(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Result<Void, SystemError> {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 { return .failure(failure("write")) }
+            if written == 0 { return .failure(SystemError(call: "write", errno: ENOSPC)) }
+            offset += written
+        }
+        return .success(())
+    }
+
+    /// Flushes a file's data (and the metadata needed to read it back) to stable storage.
+    static func syncData(_ descriptor: Int32) -> Result<Void, SystemError> {
+        while fdatasync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            return .failure(failure("fdatasync"))
+        }
+        return .success(())
+    }
+
+    /// Flushes a file or directory, metadata included.
+    static func syncAll(_ descriptor: Int32) -> Result<Void, SystemError> {
+        while fsync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            return .failure(failure("fsync"))
+        }
+        return .success(())
+    }
+
+    /// Takes an exclusive advisory lock on an open file without waiting: false when another
+    /// open file (another process) holds it.
+    static func lockExclusively(_ descriptor: Int32) -> Result<Bool, SystemError> {
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { return .success(false) }
+            return .failure(failure("flock"))
+        }
+        return .success(true)
+    }
+
+    /// The size of an open file in bytes.
+    static func fileSize(_ descriptor: Int32) -> Result<Int, SystemError> {
+        let end = lseek(descriptor, 0, SEEK_END)
+        return end >= 0 ? .success(Int(end)) : .failure(failure("lseek"))
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`: the count read, 0 at the end.
+    static func read(_ descriptor: Int32, at offset: Int, into buffer: UnsafeMutableRawBufferPointer)
+        -> Result<Int, SystemError> {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return .success(count) }
+            if errno == EINTR { continue }
+            return .failure(failure("pread"))
+        }
+    }
+
+    /// Cuts an open file to `size` bytes.
+    static func truncate(_ descriptor: Int32, to size: Int) -> Result<Void, SystemError> {
+        ftruncate(descriptor, off_t(size)) == 0 ? .success(()) : .failure(failure("ftruncate"))
+    }
+
+    /// Creates a directory (mode 0755); an existing one is fine.
+    static func makeDirectory(_ path: String) -> Result<Void, SystemError> {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return .success(()) }
+        return .failure(failure("mkdir(\(path))"))
+    }
+
+    /// Renames a file, replacing any file at `destination` atomically.
+    static func rename(_ source: String, to destination: String) -> Result<Void, SystemError> {
+        Glibc.rename(source, destination) == 0 ? .success(()) : .failure(failure("rename(\(source))"))
+    }
+
+    /// Removes a file; a missing one is fine.
+    static func removeFile(_ path: String) -> Result<Void, SystemError> {
+        if unlink(path) == 0 || errno == ENOENT { return .success(()) }
+        return .failure(failure("unlink(\(path))"))
+    }
+
+    /// The names in a directory (without "." and ".."), sorted.
+    static func listDirectory(_ path: String) -> Result<[String], SystemError> {
+        guard let directory = opendir(path) else { return .failure(failure("opendir(\(path))")) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return .success(names.sorted())
+    }
+
+    /// Whether `code` is the full-disk error.
+    static func isNoSpace(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
+
     /// Whether a descriptor is a terminal.
     static func isTerminal(_ descriptor: Int32) -> Bool {
         isatty(descriptor) == 1

@@ -1,4 +1,5 @@
 import ChordCore
+import ChordNet
 import CommandLineSupport
 
 /// chord-node's command line.
@@ -12,6 +13,9 @@ let usage = Usage(
     comes, it exits 1. Logs go to standard error.
     HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
     SHA-1 of the canonical --listen text, so give the address peers reach it by.
+    With --data-dir, the node keeps its store in DIR (docs/STORAGE.md): it recovers it on
+    start before it answers anything, acknowledges a write only once it is durable under
+    --fsync, and compacts its log in the background. Without it the store lives in memory.
     With --cluster-key-file, every datagram is authenticated with the key (HMAC-SHA-256, a
     timestamp within 30 s); datagrams without a valid tag are dropped and counted. Every node
     and client of the ring needs the same file.
@@ -25,6 +29,9 @@ let usage = Usage(
         .value("write-quorum", "W", "replicas that must store a write, W <= R (default 2)"),
         .value("read-quorum", "R'", "replicas a read consults, R' <= R and W + R' > R (default 2)"),
         .value("stabilize", "SECONDS", "stabilize / fix-fingers / check-predecessor period (default 1)"),
+        .value("data-dir", "DIR", "keep the store on disk in DIR (one directory per node address)"),
+        .value("fsync", "POLICY", "with --data-dir: always (default; group commit), interval:MS or never"),
+        .value("compact-bytes", "N", "with --data-dir: compact once the log since the last snapshot exceeds N bytes (default 64 MiB)"),
         .value("rate-limit", "PER_SECOND", "requests one source address may send per second; 0: no limit (default 100000)"),
         .clusterKeyFile,
         .flag("verbose", "log debug detail too"),
@@ -42,6 +49,10 @@ struct NodeSettings {
     var verbose: Bool
     /// The cluster key every datagram is authenticated with, if any.
     var clusterKey: ClusterKeyFile?
+    /// Where the store is kept, if on disk, with its sync policy and compaction threshold.
+    var dataDirectory: String?
+    var syncPolicy = SyncPolicy.always
+    var compactionBytes: Int?
 }
 
 extension NodeSettings {
@@ -57,8 +68,24 @@ extension NodeSettings {
         join = joinAddresses.first
         verbose = parsed.flag("verbose")
         clusterKey = try parsed.clusterKeyFile()
+        dataDirectory = parsed.string("data-dir")
+        if let text = parsed.string("fsync") {
+            guard dataDirectory != nil else { throw UsageError("--fsync needs --data-dir") }
+            guard let policy = SyncPolicy(parsing: text) else {
+                throw UsageError("--fsync: expected always, interval:MS (1-60000) or never, got '\(text)'")
+            }
+            syncPolicy = policy
+        }
+        if parsed.string("compact-bytes") != nil {
+            guard dataDirectory != nil else { throw UsageError("--compact-bytes needs --data-dir") }
+            compactionBytes = try parsed.int("compact-bytes", default: 64 << 20, in: 1...Int.max)
+        }
+        if dataDirectory != nil && listen.port == 0 {
+            throw UsageError("--data-dir needs a fixed --listen port: the directory belongs to one address")
+        }
 
         var config = NodeConfig()
+        config.persistent = dataDirectory != nil
         config.fallbackBootstraps = Array(joinAddresses.dropFirst())
         let positive = 1...Int.max
         if parsed.string("max-keys") != nil {

@@ -22,6 +22,29 @@ do {
     CurrentProcess.exit(1)
 }
 
+if let path = settings.dataDirectory {
+    // The store comes back before the node answers anything.
+    let started = MonotonicClock.now()
+    do {
+        let directory = try DataDirectory(path: path, address: runner.address)
+        let recovery = try directory.recover()
+        try runner.keepStore(in: directory, recovery: recovery, policy: settings.syncPolicy,
+                             compactionBytes: settings.compactionBytes)
+        let milliseconds = Int(Double(MonotonicClock.now() - started) / 1e6)
+        let store = recovery.store
+        let snapshot = recovery.snapshot.map { ", snapshot \($0)" } ?? ""
+        let files = "\(recovery.records) records, \(recovery.bytes) bytes\(snapshot), \(recovery.segments.count) log segments"
+        logger.info("recovered \(store.liveCount) keys and \(store.tombstoneCount) tombstones (\(files)) from \(path) "
+                    + "in \(milliseconds) ms; fsync \(settings.syncPolicy)")
+        if let torn = recovery.tornRecord {
+            logger.warning("dropped a torn last record (a write cut short by a crash) in \(torn)")
+        }
+    } catch {
+        logger.error("\(error)")
+        CurrentProcess.exit(1)
+    }
+}
+
 if let clusterKey = settings.clusterKey {
     logger.info("authenticating every datagram with the \(clusterKey.key) from \(clusterKey.path)")
 }
