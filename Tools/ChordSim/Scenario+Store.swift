@@ -80,6 +80,7 @@ extension Scenario {
         report.add("keys", .int(settings.keys))
         report.add("duration_s", .number(seconds(settings.duration)))
         report.add("crashes", .int(crashes))
+        report.add("repair_bytes_sent", .int(simulation.repairBytesSent))
         if settings.disks {
             let batches = simulation.diskBatches
             report.add("replica_set_outages", .int(outages))

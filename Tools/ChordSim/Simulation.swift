@@ -105,6 +105,8 @@ public final class Simulation {
     public var syncLatency: Int64 = Nanos.milliseconds(2)
     /// Each host's disk, when `disksEnabled`.
     var disks: [SimulatedDisk] = []
+    /// Repair bytes sent by cores that have crashed since.
+    private var repairBytesOfCrashedCores = 0
     /// The key-value workload, told about every answer and every crash.
     public var workload: KeyValueWorkload?
     /// Addresses outside the simulated hosts that see what is sent to them (adversaries,
@@ -178,6 +180,7 @@ public final class Simulation {
     public func crash(_ index: Int) {
         guard hosts[index].core != nil else { return }
         if debugOutput { print("CRASH t=\(now.seconds) h\(index) \(hosts[index].id.shortHex())") }
+        repairBytesOfCrashedCores += hosts[index].core?.counters.repairBytesSent ?? 0
         hosts[index].core = nil
         cores[index] = nil
         queue.disarmTimer(of: index)
@@ -338,6 +341,11 @@ public final class Simulation {
     private func startSync(_ index: Int) {
         disks[index].startSync()
         queue.armDiskSync(of: index, at: now + syncLatency)
+    }
+
+    /// Bytes of entries sent by repair (hand-off, anti-entropy, leave) over the whole run.
+    public var repairBytesSent: Int {
+        cores.reduce(repairBytesOfCrashedCores) { $0 + ($1?.counters.repairBytesSent ?? 0) }
     }
 
     /// Batches made durable and batches lost in crashes, over every host's disk.

@@ -1,5 +1,6 @@
 import ChordClient
 import ChordCore
+import ChordNet
 import CommandLineSupport
 import Foundation
 import Synchronization
@@ -28,6 +29,10 @@ public final class LocalCluster: Sendable {
     /// The cluster key every node is started with (`--cluster-key-file`) and every client of
     /// `client(of:)` and `makeClient(via:)` uses; nil: none.
     public let clusterKey: ClusterKeyFile?
+    /// With a data directory, every node keeps its store on disk in a sub-directory named by
+    /// its address (`node-127.0.0.1-4100`), so a node restarted on the same address gets its
+    /// data back; nodes then get fixed free ports rather than port 0.
+    public let dataDirectory: URL?
 
     private struct State {
         var started: [NodeProcess] = []
@@ -40,8 +45,10 @@ public final class LocalCluster: Sendable {
 
     /// A cluster description; nothing runs until `add` or `start`.
     public init(binary: URL = ChordBinaries.url("chord-node"), arguments: [String] = [], logDirectory: URL? = nil,
-                seed: UInt64 = 1, clientTimeout: Duration = .seconds(2), clusterKey: ClusterKeyFile? = nil) {
+                seed: UInt64 = 1, clientTimeout: Duration = .seconds(2), clusterKey: ClusterKeyFile? = nil,
+                dataDirectory: URL? = nil) {
         self.binary = binary
+        self.dataDirectory = dataDirectory
         self.arguments = arguments + (clusterKey.map { ["--cluster-key-file", $0.path] } ?? [])
         self.clusterKey = clusterKey
         self.logDirectory = logDirectory
@@ -77,8 +84,18 @@ public final class LocalCluster: Sendable {
              state.started.count + 1)
         }
         let log = logDirectory.map { $0.appendingPathComponent("node-\(number).log") }
+        var listen = listen
+        var storage: [String] = []
+        if let dataDirectory {
+            if listen.hasSuffix(":0") {
+                guard let port = Self.freePort() else { throw NodeProcess.StartError(message: "no free UDP port on 127.0.0.1") }
+                listen = String(listen.dropLast(2)) + ":\(port)"
+            }
+            let name = "node-" + listen.replacingOccurrences(of: ":", with: "-").filter { $0 != "[" && $0 != "]" }
+            storage = ["--data-dir", dataDirectory.appendingPathComponent(name).path]
+        }
         let node = try NodeProcess.start(binary: binary, listen: listen, join: bootstrap,
-                                         arguments: arguments + extraArguments, logFile: log)
+                                         arguments: arguments + storage + extraArguments, logFile: log)
         state.withLock { state in
             state.started.append(node)
             state.members.append(node)
@@ -280,6 +297,12 @@ public final class LocalCluster: Sendable {
         }
         guard exact != nil else { throw .notExact(last, within: timeout, seed: seed) }
         return clock.now - start
+    }
+
+    /// A UDP port on 127.0.0.1 that was free a moment ago (the kernel's choice for port 0).
+    public static func freePort() -> UInt16? {
+        guard let socket = try? UDPSocket(binding: NodeAddress(ipv4: 0x7F00_0001, port: 0)) else { return nil }
+        return socket.localAddress.port
     }
 
     /// Resident memory of a running node, in bytes (from /proc/PID/status).

@@ -17,8 +17,10 @@ let usage = Usage(
     lookups, and gets/s with C requests outstanding for S seconds. Prints a table and one
     JSON line. With --memory: one node's resident memory idle and with 100,000 keys of
     100-byte values. With --cluster-key-file every node and client authenticates every
-    datagram with that key (run once with and once without to compare). Use the release
-    build (swift build -c release).
+    datagram with that key (run once with and once without to compare). With --data-dir:
+    for each --fsync policy (a comma-separated list) a fresh ring keeping its stores under
+    DIR, K sequential puts and C puts outstanding for S seconds, next to the raw fsync floor
+    of the same disk measured in the same run. Use the release build (swift build -c release).
     """,
     options: [
         .value("nodes", "N", "ring size (default 8)"),
@@ -31,6 +33,8 @@ let usage = Usage(
         .value("seed", "N", "seed for keys and join order (default 1)"),
         .value("logs", "DIR", "write node logs into DIR"),
         .flag("memory", "measure one node's memory idle and with 100,000 keys instead"),
+        .value("data-dir", "DIR", "instead: put latency and throughput with the stores on disk under DIR"),
+        .value("fsync", "POLICIES", "with --data-dir: sync policies to compare (default always,interval:10,never)"),
         .flag("json", "print only the JSON line"),
         .clusterKeyFile,
     ])
@@ -62,6 +66,8 @@ func say(_ text: String) {
 }
 
 let memoryMode = arguments.flag("memory")
+let dataDirectory = arguments.string("data-dir").map { URL(fileURLWithPath: $0) }
+let policies = (arguments.string("fsync") ?? "always,interval:10,never").split(separator: ",").map(String.init)
 let effectiveReplicas = memoryMode ? 1 : replicas
 let quorum = effectiveReplicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
 let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum,
@@ -243,9 +249,74 @@ func ringBenchmark() async throws -> String {
         + "\"rss_mb\":{\"mean\":\(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))),\"max\":\(fixed(rss.max() ?? 0))}}"
 }
 
+/// For each sync policy, a fresh ring with its stores under `directory`: sequential put
+/// latency and put throughput with `concurrency` outstanding; first the disk's raw floor.
+func durabilityBenchmark(in directory: URL) async throws -> String {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let floor = try SyncFloor.measure(in: directory.path, count: 500).sorted()
+    let floorP50 = Double(percentile(floor, 0.5)) / 1e6
+    let floorRate = 1e9 / (Double(floor.reduce(0, +)) / Double(floor.count))
+    say("raw fsync floor: write 128 B + fdatasync p50 \(fixed(floorP50)) ms, \(Int(floorRate)) syncs/s")
+    var rows: [String] = []
+    var lines: [String] = []
+    for (round, policy) in policies.enumerated() {
+        let scratch = directory.appendingPathComponent("bench-\(round)-\(policy.replacingOccurrences(of: ":", with: "-"))")
+        try? FileManager.default.removeItem(at: scratch)
+        let ring = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(replicas), "--fsync", policy] + quorum,
+                                logDirectory: logDirectory, seed: seed, clusterKey: clusterKey, dataDirectory: scratch)
+        defer { ring.stopAll() }
+        say("\(policy): starting \(nodeCount) nodes...")
+        try ring.start(count: nodeCount)
+        _ = try await ring.waitUntilExact(timeout: .seconds(120))
+        let writer = try ring.makeClient(via: ring.nodes[0].address)
+        defer { writer.close() }
+        var sequential: [Duration] = []
+        var failures = 0
+        for index in 0..<keyCount {
+            let started = clock.now
+            do {
+                try await writer.put(keyName(index), value(for: index))
+                sequential.append(clock.now - started)
+            } catch {
+                failures += 1
+            }
+        }
+        let clients = try ring.nodes.map { try ring.makeClient(via: $0.address) }
+        defer { clients.forEach { $0.close() } }
+        let started = clock.now
+        let concurrent = await runConcurrently(clients: clients, count: nil, until: started + .seconds(phaseSeconds),
+                                               outstanding: concurrency) { client, index in
+            try await client.put(keyName(keyCount + index), value(for: index))
+            return true
+        }
+        let elapsed = seconds(clock.now - started)
+        let puts = LatencySummary(sequential)
+        let throughput = LatencySummary(concurrent.latencies)
+        let perSecond = Double(concurrent.latencies.count) / elapsed
+        lines.append(policy.padding(toLength: 13, withPad: " ", startingAt: 0)
+                     + [fixed(puts.p50), fixed(puts.p99), String(Int(perSecond.rounded())), fixed(throughput.p50),
+                        String(failures + concurrent.failures)].map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined())
+        rows.append("{\"fsync\":\"\(policy)\",\"put\":\(puts.json),\"put_failures\":\(failures),"
+                    + "\"concurrent_put\":{\"concurrency\":\(concurrency),\"ops_per_s\":\(fixed(perSecond)),\"failures\":\(concurrent.failures),"
+                    + "\"latency\":\(throughput.json)}}")
+    }
+    if !jsonOnly {
+        print("nodes \(nodeCount), replicas \(replicas), \(keyCount) sequential puts of \(valueSize) B, then \(concurrency) outstanding for \(phaseSeconds) s")
+        print("raw fsync floor (128 B write + fdatasync, 500 rounds): p50 \(fixed(floorP50)) ms, \(Int(floorRate)) syncs/s")
+        print("fsync        put p50 ms put p99 ms puts/s     p50 ms     failures")
+        for line in lines { print(line) }
+    }
+    return "{\"nodes\":\(nodeCount),\"replicas\":\(replicas),\"sync_floor\":{\"p50_ms\":\(fixed(floorP50)),\"syncs_per_s\":\(fixed(floorRate))},"
+        + "\"policies\":[\(rows.joined(separator: ","))]}"
+}
+
 let outcome: Result<String, Error>
 do {
-    outcome = .success(memoryMode ? try await memoryBenchmark() : try await ringBenchmark())
+    if let dataDirectory {
+        outcome = .success(try await durabilityBenchmark(in: dataDirectory))
+    } else {
+        outcome = .success(memoryMode ? try await memoryBenchmark() : try await ringBenchmark())
+    }
 } catch {
     outcome = .failure(error)
 }

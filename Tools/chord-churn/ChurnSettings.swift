@@ -14,6 +14,10 @@ let usage = Usage(
     back: a key whose value is not one its acknowledged history allows is a lost write.
     --scenario kill-two-replicas instead loads the keys, SIGKILLs a key's owner and its first
     successor at once and checks that every key still reads back its latest value.
+    With --data-dir every node keeps its store on disk (a sub-directory per node address) and
+    killed nodes restart on their own address with their data (--restart same is the default
+    then); --scenario full-restart SIGKILLs every node at the same instant while the workload
+    writes, restarts them all and reports the time to full service.
     Exit status 0 when nothing acknowledged was lost, every key read back and the ring became
     exact; 1 otherwise; 2 for usage errors. Use the release build for measurements.
     """,
@@ -34,7 +38,9 @@ let usage = Usage(
         .value("seed", "N", "seed of every random choice (default: random, printed)"),
         .value("csv", "FILE", "write per-second figures to FILE"),
         .value("logs", "DIR", "write node logs and the harness's event log into DIR"),
-        .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once"),
+        .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once; full-restart (with --data-dir): kill every node at once, restart all"),
+        .value("data-dir", "DIR", "nodes keep their stores in DIR (one sub-directory per node address; DIR is created)"),
+        .value("fsync", "POLICY", "with --data-dir: the nodes' sync policy, always (default), interval:MS or never"),
         .flag("verbose-nodes", "run the nodes with --verbose (debug detail in their logs)"),
         .clusterKeyFile,
         .flag("json", "print one JSON object instead of the table"),
@@ -64,6 +70,8 @@ enum Scenario: String, Sendable {
     case churn
     /// Kill a key's owner and its first successor at the same instant.
     case killTwoReplicas = "kill-two-replicas"
+    /// Kill every node at the same instant during a write workload, restart them all.
+    case fullRestart = "full-restart"
 }
 
 /// Everything the command line asks for.
@@ -104,13 +112,16 @@ struct ChurnSettings: Sendable {
     var verboseNodes = false
     /// The cluster key every node and client gets, if any.
     var clusterKey: ClusterKeyFile?
+    /// Where the nodes keep their stores, if on disk, and their sync policy.
+    var dataDirectory: URL?
+    var fsync: String?
     /// Each operation (its retries through other nodes included) must be answered by then.
     let operationTimeout: Duration = .seconds(5)
 
     /// The arguments every chord-node gets.
     var nodeArguments: [String] {
         ["--stabilize", stabilize, "--replicas", String(replicas), "--write-quorum", String(writeQuorum),
-         "--read-quorum", String(readQuorum)] + (verboseNodes ? ["--verbose"] : [])
+         "--read-quorum", String(readQuorum)] + (verboseNodes ? ["--verbose"] : []) + (fsync.map { ["--fsync", $0] } ?? [])
     }
 
     /// The schedule in words, for the report.
@@ -136,6 +147,15 @@ extension ChurnSettings {
         } else {
             schedule = .periodic(.seconds(try parsed.double("kill-every", default: 3, in: 0.1...86_400)))
         }
+        dataDirectory = parsed.string("data-dir").map { URL(fileURLWithPath: $0) }
+        if let text = parsed.string("fsync") {
+            guard dataDirectory != nil else { throw UsageError("--fsync needs --data-dir") }
+            guard text == "always" || text == "never" || text.hasPrefix("interval:") else {
+                throw UsageError("--fsync must be always, interval:MS or never, not '\(text)'")
+            }
+            fsync = text
+        }
+        if dataDirectory != nil { restart = .same }
         if let text = parsed.string("restart") {
             guard let mode = RestartMode(rawValue: text) else { throw UsageError("--restart must be same, new or mixed, not '\(text)'") }
             restart = mode
@@ -156,7 +176,10 @@ extension ChurnSettings {
         logDirectory = parsed.string("logs").map { URL(fileURLWithPath: $0) }
         if let text = parsed.string("scenario") {
             guard let scenario = Scenario(rawValue: text), scenario != .churn else {
-                throw UsageError("--scenario must be kill-two-replicas, not '\(text)'")
+                throw UsageError("--scenario must be kill-two-replicas or full-restart, not '\(text)'")
+            }
+            if scenario == .fullRestart && dataDirectory == nil {
+                throw UsageError("--scenario full-restart needs --data-dir: without disks every key is gone")
             }
             self.scenario = scenario
         }

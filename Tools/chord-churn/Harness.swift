@@ -23,7 +23,7 @@ struct Harness: Sendable {
         self.settings = settings
         events = try EventLog(directory: settings.logDirectory)
         cluster = LocalCluster(arguments: settings.nodeArguments, logDirectory: settings.logDirectory, seed: settings.seed,
-                               clusterKey: settings.clusterKey)
+                               clusterKey: settings.clusterKey, dataDirectory: settings.dataDirectory)
         membership = Membership(seed: settings.seed &+ 1)
         ledger = KeyLedger(count: settings.keys, seed: settings.seed &+ 2)
         let runner = OperationRunner(membership: membership, timeout: settings.operationTimeout)

@@ -2,6 +2,7 @@ import ChordClient
 import ChordCore
 import CommandLineSupport
 import Foundation
+import ToolSupport
 
 extension Harness {
     /// Runs the scenario the settings name and reports what it measured.
@@ -11,6 +12,7 @@ extension Harness {
             switch settings.scenario {
             case .churn: try await runChurn(into: &report)
             case .killTwoReplicas: try await runKillTwoReplicas(into: &report)
+            case .fullRestart: try await runFullRestart(into: &report)
             }
         } catch {
             report.failure = "\(error)"
@@ -84,6 +86,49 @@ extension Harness {
         ]), text))
         await settle(since: killed, into: &report)
         await verifyKeys(into: &report)
+    }
+
+    /// Load and warm-up, then with the workload running SIGKILL every node at the same
+    /// instant, restart them all on their addresses with their data directories, and measure
+    /// how long the ring takes to be exact and every key to read back its last acknowledged
+    /// value (full service).
+    func runFullRestart(into report: inout ChurnReport) async throws {
+        try await startRing()
+        enter(.load)
+        await workload.load()
+        enter(.warmup)
+        await workload.run(until: .now + settings.warmup)
+        enter(.churn)
+        let killAt = ContinuousClock.now + .seconds(2)
+        // The workload keeps writing up to the kill and a little after (those fail: no node).
+        async let operations: Void = workload.run(until: killAt + .milliseconds(500))
+        try? await Task.sleep(until: killAt, clock: .continuous)
+        let victims = membership.live
+        for node in victims { membership.remove(node) }
+        let killed = cluster.crash(victims.map(\.process))
+        for node in victims {
+            node.client.close()
+            metrics.countKill()
+        }
+        events.note("killed all \(victims.count) nodes at once")
+        await operations
+        let restartStart = ContinuousClock.now
+        // The first creates a ring again, the others join it: each recovers its store first.
+        for node in victims {
+            try await churner.startNode(listen: node.process.address.description)
+            metrics.countRestart()
+        }
+        let restarted = ContinuousClock.now
+        events.note("restarted all \(victims.count) nodes in \(secondsText(restarted - restartStart)) s")
+        report.details.append(("restart_s", JSONText.number(seconds(restarted - restartStart)),
+                               secondsText(restarted - restartStart) + " s to start every node again (each recovers its store first)"))
+        await settle(since: restartStart, into: &report)
+        await verifyKeys(into: &report)
+        if let exact = report.exactAfter, let repair = report.repairAfter {
+            let full = exact + repair
+            report.details.append(("full_service_after_s", JSONText.number(seconds(full)),
+                                   secondsText(full) + " s from the first restart (\(secondsText(ContinuousClock.now - killed)) s since the kill, read-back included)"))
+        }
     }
 
     /// How many keys have every one of `killed` among their R replicas (the owner and its

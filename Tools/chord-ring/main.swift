@@ -8,13 +8,15 @@ import ChordNet
 /// chord-ring: starts a local ring of chord-node processes and keeps it serving until Ctrl-C.
 
 let usage = Usage(
-    synopsis: "chord-ring [--nodes N] [--base-port PORT] [--host HOST]",
+    synopsis: "chord-ring [--nodes N] [--base-port PORT] [--host HOST] [--data-dir DIR]",
     summary: """
     Starts N chord-node processes on HOST (127.0.0.1), ports PORT, PORT+1, ...: the first
     creates the ring, each other joins through a random node already running. Prints every
     node's address and example dht and dhtlookup commands, then keeps the ring serving. Ctrl-C
     (or SIGTERM) makes every node leave gracefully; chord-ring waits for each by its PID and
     exits. Node logs go to the directory given with --logs (default: discarded).
+    With --data-dir every node keeps its store on disk in DIR/node-HOST-PORT, so a ring
+    stopped with Ctrl-C and started again with the same options has every key back.
     """,
     options: [
         .value("nodes", "N", "number of nodes (default 5)"),
@@ -22,6 +24,8 @@ let usage = Usage(
         .value("host", "HOST", "address to listen on (default 127.0.0.1)"),
         .value("replicas", "R", "copies of each key (default 3)"),
         .value("logs", "DIR", "write each node's log into DIR"),
+        .value("data-dir", "DIR", "keep every node's store on disk under DIR (default: in memory)"),
+        .value("fsync", "POLICY", "with --data-dir: always (default), interval:MS or never"),
         .clusterKeyFile,
     ])
 
@@ -37,9 +41,14 @@ let host = arguments.string("host") ?? "127.0.0.1"
 let logDirectory = arguments.string("logs").map { URL(fileURLWithPath: $0) }
 if let logDirectory { try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true) }
 
+let dataDirectory = arguments.string("data-dir").map { URL(fileURLWithPath: $0) }
+if let dataDirectory { try? FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true) }
+let fsync = arguments.string("fsync").map { ["--fsync", $0] } ?? []
+
 let quorum = replicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
-let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum, logDirectory: logDirectory,
-                           seed: UInt64(UInt32(truncatingIfNeeded: CurrentProcess.id)), clusterKey: clusterKey)
+let cluster = LocalCluster(arguments: ["--replicas", String(replicas)] + quorum + fsync, logDirectory: logDirectory,
+                           seed: UInt64(UInt32(truncatingIfNeeded: CurrentProcess.id)), clusterKey: clusterKey,
+                           dataDirectory: dataDirectory)
 // Ctrl-C or SIGTERM, from now on (also while nodes start): every node started leaves
 // gracefully (SIGTERM by PID), then chord-ring exits.
 Interrupts.onInterrupt(exitStatus: 0) { [cluster] in
@@ -66,7 +75,7 @@ let last = cluster.nodes[cluster.nodes.count - 1].address
 let key = clusterKey.map { " --cluster-key-file \($0.path)" } ?? ""
 print("""
 
-A ring of \(nodeCount) nodes is serving\(clusterKey.map { " with the \($0.key)" } ?? ""). Try, in another terminal:
+A ring of \(nodeCount) nodes is serving\(clusterKey.map { " with the \($0.key)" } ?? "")\(dataDirectory.map { ", keeping its data in \($0.path)" } ?? ""). Try, in another terminal:
   .build/release/dht --via \(first)\(key) put greeting "hello, ring"
   .build/release/dht --via \(last)\(key) get greeting
   .build/release/dhtlookup --via \(first)\(key) greeting

@@ -28,6 +28,9 @@ public struct NodeCounters: Sendable, Equatable {
     public var transfersAbandoned = 0
     /// Pages of keys sent.
     public var pagesSent = 0
+    /// Bytes of the entries sent in those pages (hand-off, anti-entropy repair, leave; key,
+    /// value and 32 bytes of version and framing each): what repair costs the network.
+    public var repairBytesSent = 0
     /// Anti-entropy digests sent.
     public var syncRounds = 0
     /// Anti-entropy rounds that found differences.

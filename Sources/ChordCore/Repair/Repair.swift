@@ -122,6 +122,7 @@ final class Repair {
         }
         transfer.cursor = index
         context.counters.pagesSent += 1
+        context.counters.repairBytesSent += bytes
         messenger.request(.store(entries: page), to: transfer.target.address, peer: transfer.target, retries: 4,
                           purpose: .transferPage(transferID: transferID))
     }

@@ -20,7 +20,7 @@ package final class DataDirectory: Sendable {
     package init(path: String, address: NodeAddress) throws(DataDirectoryError) {
         self.path = path
         self.address = address
-        try Self.check(Syscalls.makeDirectory(path), "cannot create the data directory \(path)")
+        try Self.makeDirectories(path)
         let lock = try Self.check(Syscalls.openFile(path + "/LOCK", create: true, append: false),
                                   "cannot open \(path)/LOCK")
         switch Syscalls.lockExclusively(lock) {
@@ -43,6 +43,16 @@ package final class DataDirectory: Sendable {
 
     deinit {
         Syscalls.close(lockDescriptor)  // releases the lock
+    }
+
+    /// Creates `path` and any missing directory above it.
+    private static func makeDirectories(_ path: String) throws(DataDirectoryError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            try check(Syscalls.makeDirectory(prefix), "cannot create the data directory \(path)")
+            prefix += "/"
+        }
     }
 
     /// Checks `NODE` names this node, or writes it into a directory that holds no data yet.

@@ -364,3 +364,29 @@ extension Result {
         return false
     }
 }
+
+/// The floor under any sync policy: how long writing a small record and `fdatasync`ing it
+/// takes on the disk under `directory` (what `chord-bench --data-dir` reports next to the
+/// policies' put latencies).
+package enum SyncFloor {
+    /// Appends `bytes`-byte records to a scratch file in `directory`, each followed by
+    /// `fdatasync`, for `count` rounds; returns each round's nanoseconds. Removes the file.
+    package static func measure(in directory: String, count: Int, bytes: Int = 128) throws(SystemError) -> [Int64] {
+        let path = directory + "/sync-floor.tmp"
+        let descriptor = try Syscalls.openFile(path, create: true, append: true).get()
+        defer {
+            Syscalls.close(descriptor)
+            _ = Syscalls.removeFile(path)
+        }
+        let record = [UInt8](repeating: 0x5A, count: bytes)
+        var rounds: [Int64] = []
+        rounds.reserveCapacity(count)
+        for _ in 0..<count {
+            let started = Syscalls.monotonicNanoseconds()
+            try record.withUnsafeBytes { Syscalls.writeFile(descriptor, $0) }.get()
+            try Syscalls.syncData(descriptor).get()
+            rounds.append(Syscalls.monotonicNanoseconds() - started)
+        }
+        return rounds
+    }
+}
