@@ -41,6 +41,8 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     var persister: Persister?
     /// The last batch the persister reported durable and the core has not been told of.
     var durableNews: UInt64?
+    /// When the free space under the data directory was last checked.
+    var lastSpaceCheck: Instant?
 
     /// Runs a new node on `socket`, reading time from `clock`. The node advertises
     /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock
@@ -67,7 +69,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     /// and writes every change from now on under `policy`. Before `start`; the node must have
     /// been made with `NodeConfig.persistent`.
     package func keepStore(in directory: DataDirectory, recovery: DataDirectory.Recovery, policy: SyncPolicy,
-                           compactionBytes: Int? = nil) throws(DataDirectoryError) {
+                           compactionBytes: Int? = nil, reserveBytes: Int? = nil) throws(DataDirectoryError) {
         precondition(state == .created && node.config.persistent, "keepStore(in:) before start, with a persistent config")
         node.recover(recovery.store, clockHighWater: recovery.clockHighWater)
         let wakePipe = self.wakePipe
@@ -75,6 +77,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
             wakePipe.post(WakeReason.durable)
         }
         if let compactionBytes { persister.compactionBytes = compactionBytes }
+        if let reserveBytes { persister.reserveBytes = reserveBytes }
         self.persister = persister
     }
 
@@ -93,6 +96,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         if options.handleTerminationSignals { installSignals() }
         state = .running
         handle(.start(bootstrap: bootstrap))
+        checkSpaceIfDue()
         if options.announceOnStandardOutput {
             StandardOutput.write("node \(id.hex) listening on \(address)\n")
         }
@@ -125,6 +129,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
             stop(.failed(error))
         }
         fireTimerIfDue()
+        checkSpaceIfDue()
         if case .leaving = state, let deadline = leaveDeadline, clock.now() >= deadline {
             logger.warning("leave did not finish within \(Double(options.leaveTimeout) / 1e9) s; stopping anyway")
             stop(.leaveTimedOut)
@@ -144,6 +149,15 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         guard let wait else { return -1 }
         let milliseconds = wait / 1_000_000 + (wait % 1_000_000 == 0 ? 0 : 1)
         return Int32(clamping: milliseconds)
+    }
+
+    /// About once a second, tells the core whether the data directory's disk is nearly full.
+    private func checkSpaceIfDue() {
+        guard let persister, isServing else { return }
+        let now = clock.now()
+        if let last = lastSpaceCheck, now - last < Nanos.seconds(1) { return }
+        lastSpaceCheck = now
+        if let full = persister.spaceChanged() { handle(.storageFull(full)) }
     }
 
     private func fireTimerIfDue() {

@@ -334,6 +334,13 @@ enum Syscalls {
         return .success(names.sorted())
     }
 
+    /// Bytes an unprivileged process may still write on the file system holding `path`.
+    static func freeBytes(_ path: String) -> Result<Int, SystemError> {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return .failure(failure("statvfs(\(path))")) }
+        return .success(Int(clamping: UInt64(info.f_bavail) &* UInt64(info.f_frsize)))
+    }
+
     /// Whether `code` is the full-disk error.
     static func isNoSpace(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
 

@@ -31,6 +31,7 @@ let usage = Usage(
         .value("stabilize", "SECONDS", "stabilize / fix-fingers / check-predecessor period (default 1)"),
         .value("data-dir", "DIR", "keep the store on disk in DIR (one directory per node address)"),
         .value("fsync", "POLICY", "with --data-dir: always (default; group commit), interval:MS or never"),
+        .value("reserve-bytes", "N", "with --data-dir: refuse new writes (out of space) while the disk has less than N bytes free (default 64 MiB)"),
         .value("compact-bytes", "N", "with --data-dir: compact once the log since the last snapshot exceeds N bytes (default 64 MiB)"),
         .value("rate-limit", "PER_SECOND", "requests one source address may send per second; 0: no limit (default 100000)"),
         .clusterKeyFile,
@@ -53,6 +54,7 @@ struct NodeSettings {
     var dataDirectory: String?
     var syncPolicy = SyncPolicy.always
     var compactionBytes: Int?
+    var reserveBytes: Int?
 }
 
 extension NodeSettings {
@@ -79,6 +81,10 @@ extension NodeSettings {
         if parsed.string("compact-bytes") != nil {
             guard dataDirectory != nil else { throw UsageError("--compact-bytes needs --data-dir") }
             compactionBytes = try parsed.int("compact-bytes", default: 64 << 20, in: 1...Int.max)
+        }
+        if parsed.string("reserve-bytes") != nil {
+            guard dataDirectory != nil else { throw UsageError("--reserve-bytes needs --data-dir") }
+            reserveBytes = try parsed.int("reserve-bytes", default: 64 << 20, in: 0...Int.max)
         }
         if dataDirectory != nil && listen.port == 0 {
             throw UsageError("--data-dir needs a fixed --listen port: the directory belongs to one address")

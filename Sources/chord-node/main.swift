@@ -29,7 +29,7 @@ if let path = settings.dataDirectory {
         let directory = try DataDirectory(path: path, address: runner.address)
         let recovery = try directory.recover()
         try runner.keepStore(in: directory, recovery: recovery, policy: settings.syncPolicy,
-                             compactionBytes: settings.compactionBytes)
+                             compactionBytes: settings.compactionBytes, reserveBytes: settings.reserveBytes)
         let milliseconds = Int(Double(MonotonicClock.now() - started) / 1e6)
         let store = recovery.store
         let snapshot = recovery.snapshot.map { ", snapshot \($0)" } ?? ""

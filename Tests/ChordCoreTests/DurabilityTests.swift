@@ -120,6 +120,18 @@ struct DurabilityTests {
         #expect(net[a].held("new")!.version.timestamp > far)
     }
 
+    @Test func aFullDiskRefusesNewWritesButNotRemoves() {
+        let net = ManualNetwork()
+        net.storageRing([a, b, c, d], config: .storage())
+        #expect(net.put(cKeys[0], "before", at: b) == .status(.ok))
+        net.handle(.storageFull(true), at: c)
+        #expect(net.put(cKeys[1], "refused", at: b, token: 2) == .status(.outOfSpace))
+        #expect(net[c].held(cKeys[1]) == nil)
+        #expect(net.remove(cKeys[0], at: b, token: 3) == .status(.ok))
+        net.handle(.storageFull(false), at: c)
+        #expect(net.put(cKeys[1], "accepted", at: b, token: 4) == .status(.ok))
+    }
+
     @Test func withoutPersistenceNothingWaitsAndNothingIsPersisted() {
         let net = ManualNetwork()
         net.storageRing([a, b, c, d], config: .storage())

@@ -90,6 +90,21 @@ extension Integration {
             #expect(names.contains { $0.hasPrefix("snapshot-") }, "no compaction happened: \(names)")
         }
 
+        @Test("a node whose disk has less free space than its reserve answers out of space, and keeps serving reads")
+        func fullDiskAnswersOutOfSpace() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chord-full-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let port = try #require(LocalCluster.freePort())
+            // A reserve larger than any disk: the node counts its disk as full from the start.
+            let node = try NodeProcess.start(binary: ChordBinaries.url("chord-node"), listen: "127.0.0.1:\(port)",
+                                             arguments: singleReplica + ["--data-dir", directory.path, "--reserve-bytes", String(1 << 60)])
+            defer { node.crash() }
+            let client = try ChordClient(via: node.address, timeout: .seconds(5))
+            defer { client.close() }
+            await #expect(throws: ChordClientError.refused(.outOfSpace)) { try await client.put("too-much", Array("x".utf8)) }
+            #expect(try await client.get("too-much") == nil)
+        }
+
         @Test("a ring whose every node is killed at once comes back with every key")
         func wholeRingRestarts() async throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chord-ring-\(UUID().uuidString)")

@@ -50,7 +50,6 @@ public struct EventQueue<Datagram> {
     private var slots: [Slot] = []
     private var freeSlots: [Int32] = []
     private var timers: [Timer] = []
-    private var diskSyncs: [Timer] = []
 
     /// An empty queue at time zero.
     public init() {}
@@ -88,45 +87,59 @@ public struct EventQueue<Datagram> {
 
     /// Arms node `node`'s timer for `instant` (not before now), replacing any earlier arming.
     public mutating func armTimer(of node: Int, at instant: Instant) {
-        growTimers(to: node)
-        timers[node].generation &+= 1
         let at = max(instant, now)
-        timers[node].at = at
-        heap.insert(.timer(node: Int32(node), generation: timers[node].generation), at: at)
+        heap.insert(.timer(node: Int32(node), generation: arm(Self.coreTimer, of: node, at: at)), at: at)
     }
 
     /// Disarms node `node`'s timer (it crashed, or fired by hand).
     public mutating func disarmTimer(of node: Int) {
-        growTimers(to: node)
-        timers[node].generation &+= 1
-        timers[node].at = nil
+        disarm(Self.coreTimer, of: node)
     }
 
     /// When node `node`'s timer fires, if it is armed.
     public func timer(of node: Int) -> Instant? {
-        node < timers.count ? timers[node].at : nil
-    }
-
-    private mutating func growTimers(to node: Int) {
-        while timers.count <= node { timers.append(Timer()) }
-        while diskSyncs.count <= node { diskSyncs.append(Timer()) }
+        let index = node << 1 | Self.coreTimer
+        return index < timers.count ? timers[index].at : nil
     }
 
     /// Arms node `node`'s disk to report a finished sync at `instant` (a second timer per
     /// node, so that a sync in flight does not disturb the core's own timer).
     public mutating func armDiskSync(of node: Int, at instant: Instant) {
-        growTimers(to: node)
-        diskSyncs[node].generation &+= 1
         let at = max(instant, now)
-        diskSyncs[node].at = at
-        heap.insert(.diskSync(node: Int32(node), generation: diskSyncs[node].generation), at: at)
+        heap.insert(.diskSync(node: Int32(node), generation: arm(Self.diskTimer, of: node, at: at)), at: at)
     }
 
     /// Forgets node `node`'s sync in flight (its host crashed).
     public mutating func disarmDiskSync(of node: Int) {
-        growTimers(to: node)
-        diskSyncs[node].generation &+= 1
-        diskSyncs[node].at = nil
+        disarm(Self.diskTimer, of: node)
+    }
+
+    /// Each node has two timers, side by side in `timers`: its core's and its disk's.
+    private static var coreTimer: Int { 0 }
+    private static var diskTimer: Int { 1 }
+
+    /// Arms one of a node's timers; returns the generation its heap entry must match.
+    private mutating func arm(_ kind: Int, of node: Int, at instant: Instant) -> UInt32 {
+        let index = node << 1 | kind
+        while timers.count <= index { timers.append(Timer()) }
+        timers[index].generation &+= 1
+        timers[index].at = instant
+        return timers[index].generation
+    }
+
+    private mutating func disarm(_ kind: Int, of node: Int) {
+        let index = node << 1 | kind
+        while timers.count <= index { timers.append(Timer()) }
+        timers[index].generation &+= 1
+        timers[index].at = nil
+    }
+
+    /// Takes node `node`'s `kind` timer if `generation` is still its arming.
+    private mutating func fire(_ kind: Int, of node: Int32, generation: UInt32) -> Bool {
+        let index = Int(node) << 1 | kind
+        guard timers[index].generation == generation else { return false }
+        timers[index].at = nil
+        return true
     }
 
     // MARK: Time
@@ -149,15 +162,11 @@ public struct EventQueue<Datagram> {
                 freeSlots.append(slot)
                 return (time, .deliver(datagram))
             case .timer(let node, let generation):
-                let index = Int(node)
-                guard timers[index].generation == generation else { continue }
-                timers[index].at = nil
-                return (time, .timer(node: index))
+                guard fire(Self.coreTimer, of: node, generation: generation) else { continue }
+                return (time, .timer(node: Int(node)))
             case .diskSync(let node, let generation):
-                let index = Int(node)
-                guard diskSyncs[index].generation == generation else { continue }
-                diskSyncs[index].at = nil
-                return (time, .diskSynced(node: index))
+                guard fire(Self.diskTimer, of: node, generation: generation) else { continue }
+                return (time, .diskSynced(node: Int(node)))
             }
         }
         return nil

@@ -14,6 +14,8 @@ public final class KeyValueWorkload {
         let key: Int
         let operation: KeyOperation
         let issued: Instant
+        /// For a read: no live member held any value the key may hold when it was issued.
+        var unknowable = false
     }
 
     /// Counts of what happened.
@@ -28,6 +30,10 @@ public final class KeyValueWorkload {
         public var readsCorrect = 0
         /// Gets that returned a value the key could not hold.
         public var readsWrong = 0
+        /// Such gets of a key while every replica holding its latest write was down
+        /// (`isKnowable`): the live nodes cannot know that value then. Not lost: the replicas
+        /// bring it back when they restart with their disks.
+        public var readsWrongWhileReplicasDown = 0
         /// Operations answered with a failure status (timedOut, unavailable, ...).
         public var failed = 0
         /// Operations whose coordinator crashed before answering.
@@ -45,6 +51,11 @@ public final class KeyValueWorkload {
     public var debug = false
     /// Called with the key index on a wrong read (debugging: the scenario prints who holds what).
     public var onWrongRead: ((Int) -> Void)?
+    /// Whether some live member holds key `key` as one of the values it may hold (nil: a
+    /// tombstone). Asked when a read is issued (and again when it is answered): a wrong read
+    /// of a key no live member could answer right, because every replica holding its latest
+    /// write is down (the store scenario's whole-replica-set outages), is counted apart.
+    public var isKnowable: ((_ key: Int, _ allowed: [[UInt8]?]) -> Bool)?
     /// Per key, the recent acknowledged operations (debugging).
     var history: [[String]]
     /// Statistics so far.
@@ -90,7 +101,9 @@ public final class KeyValueWorkload {
         guard let token = simulation.issueRequest(from: host, message) else { return }
         ledger.claim(key)
         statistics.issued += 1
-        pending[token] = (host, Pending(key: key, operation: operation, issued: simulation.now))
+        var request = Pending(key: key, operation: operation, issued: simulation.now)
+        if case .get = operation, let isKnowable { request.unknowable = !isKnowable(key, ledger.values(of: key)) }
+        pending[token] = (host, request)
     }
 
     /// Takes in an answer the simulation delivered.
@@ -129,6 +142,9 @@ public final class KeyValueWorkload {
             statistics.latencies.append(now - request.issued)
         case (.ok, .get):
             statistics.readsCorrect += 1
+            statistics.latencies.append(now - request.issued)
+        case (.wrongRead, _) where request.unknowable || isKnowable?(request.key, ledger.values(of: request.key)) == false:
+            statistics.readsWrongWhileReplicasDown += 1
             statistics.latencies.append(now - request.issued)
         case (.wrongRead, _):
             statistics.readsWrong += 1

@@ -21,11 +21,16 @@ extension Scenario {
         let end = start + settings.duration
         let gap = max(Int64(1e9 / max(settings.operationRate, 1)), 1)
         var crashes = 0
-        var outages = 0
+        var outageCount = 0
         var restarts = Restarts()
         var nextFailure = perNodeRate > 0
             ? start + exponential(&simulation.scenarioRandom, rate: perNodeRate * Double(settings.nodes)) : Instant(nanoseconds: .max)
         var nextOutage = settings.outageEvery.map { start + $0 } ?? Instant(nanoseconds: .max)
+        if settings.outageEvery != nil {
+            workload.isKnowable = { [unowned simulation] key, allowed in
+                simulation.someLiveMemberHolds(KeyValueWorkload.keyBytes(key), oneOf: allowed)
+            }
+        }
         while simulation.now < end {
             workload.issue(on: simulation)
             try simulation.run(until: min(end, simulation.now + gap))
@@ -51,7 +56,7 @@ extension Scenario {
                     simulation.crash(victim)
                     restarts.add(victim, at: simulation.now + settings.outageDowntime)
                 }
-                outages += 1
+                outageCount += 1
                 nextOutage = simulation.now + every
             }
         }
@@ -83,7 +88,7 @@ extension Scenario {
         report.add("repair_bytes_sent", .int(simulation.repairBytesSent))
         if settings.disks {
             let batches = simulation.diskBatches
-            report.add("replica_set_outages", .int(outages))
+            report.add("replica_set_outages", .int(outageCount))
             report.add("disk_batches_synced", .int(batches.synced))
             report.add("disk_batches_lost_in_crashes", .int(batches.lost))
         }
@@ -92,6 +97,9 @@ extension Scenario {
         report.add("removes_acknowledged", .int(stats.removesAcknowledged))
         report.add("reads_correct", .int(stats.readsCorrect))
         report.add("reads_wrong", .int(stats.readsWrong))
+        if settings.outageEvery != nil {
+            report.add("reads_wrong_while_all_replicas_down", .int(stats.readsWrongWhileReplicasDown))
+        }
         report.add("failed", .int(stats.failed))
         report.add("lost_with_coordinator", .int(stats.lostWithCoordinator))
         report.add("success_pct", .number(percent(stats.putsAcknowledged + stats.removesAcknowledged + stats.readsCorrect,
@@ -138,6 +146,16 @@ struct Restarts {
 }
 
 extension Simulation {
+    /// Whether a live member holds `key` as one of `allowed` (nil: a tombstone).
+    func someLiveMemberHolds(_ key: [UInt8], oneOf allowed: [[UInt8]?]) -> Bool {
+        let id = Identifier.forKey(bytes: key)
+        for entry in members.entries {
+            guard let item = cores[entry.host]?.store.item(id), item.key.elementsEqual(key) else { continue }
+            if item.isTombstone ? allowed.contains(where: { $0 == nil }) : allowed.contains(where: { $0 == item.value }) { return true }
+        }
+        return false
+    }
+
     /// The hosts of the live members that hold `id`: its owner and the next R − 1.
     func replicaSet(of id: Identifier) -> [Int] {
         let entries = members.entries

@@ -43,6 +43,8 @@ public struct ScenarioSettings: Sendable {
     public var outageEvery: Int64?
     /// How long a whole replica set stays down.
     public var outageDowntime: Int64 = Nanos.seconds(30)
+    /// How long one sync of a simulated disk takes.
+    public var syncLatency: Int64 = Nanos.milliseconds(2)
     /// Replication factor, write and read quorums.
     public var replicas = 3
     /// Write quorum W.

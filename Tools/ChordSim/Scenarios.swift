@@ -18,6 +18,7 @@ public enum Scenario: String, CaseIterable, Sendable {
         let simulation = Simulation(seed: settings.seed, network: settings.network, nodeConfig: settings.nodeConfig)
         simulation.checkPolicy = settings.checkPolicy
         simulation.disksEnabled = settings.disks
+        simulation.syncLatency = settings.syncLatency
         simulation.appendageGrace = settings.appendageGrace ?? 30 * settings.stabilizeInterval
         if let watch = settings.watch {
             simulation.watched = watch

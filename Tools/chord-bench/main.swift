@@ -35,6 +35,7 @@ let usage = Usage(
         .flag("memory", "measure one node's memory idle and with 100,000 keys instead"),
         .value("data-dir", "DIR", "instead: put latency and throughput with the stores on disk under DIR"),
         .value("fsync", "POLICIES", "with --data-dir: sync policies to compare (default always,interval:10,never)"),
+        .value("recovery", "KEYS", "with --data-dir: load KEYS keys into one node, kill -9 it, time its restart; disk bytes per stored byte"),
         .flag("json", "print only the JSON line"),
         .clusterKeyFile,
     ])
@@ -310,9 +311,56 @@ func durabilityBenchmark(in directory: URL) async throws -> String {
         + "\"policies\":[\(rows.joined(separator: ","))]}"
 }
 
+/// One node (one replica) loaded with `count` keys, SIGKILLed and restarted on its data
+/// directory: how long until it serves again, and how many disk bytes each stored byte took.
+func recoveryBenchmark(in directory: URL, count: Int) async throws -> String {
+    let scratch = directory.appendingPathComponent("recovery")
+    try? FileManager.default.removeItem(at: scratch)
+    let ring = LocalCluster(arguments: ["--replicas", "1", "--write-quorum", "1", "--read-quorum", "1"],
+                            logDirectory: logDirectory, seed: seed, dataDirectory: scratch)
+    defer { ring.stopAll() }
+    let node = try ring.add()
+    let client = try ring.makeClient(via: node.address)
+    say("loading \(count) keys of \(valueSize) bytes...")
+    let started = clock.now
+    let load = await runConcurrently(clients: [client], count: count, until: nil, outstanding: concurrency) { client, index in
+        try await client.put(keyName(index), value(for: index))
+        return true
+    }
+    let loadSeconds = seconds(clock.now - started)
+    client.close()
+    let raw = (0..<count).reduce(0) { $0 + keyName($1).utf8.count + valueSize }
+    var disk = 0
+    for file in try FileManager.default.subpathsOfDirectory(atPath: scratch.path) {
+        let attributes = try FileManager.default.attributesOfItem(atPath: scratch.appendingPathComponent(file).path)
+        if attributes[.type] as? FileAttributeType == .typeRegular { disk += (attributes[.size] as? Int) ?? 0 }
+    }
+    ring.crash([node])
+    say("killed; restarting...")
+    let restart = clock.now
+    let again = try ring.add(listen: node.address.description)
+    let recovery = seconds(clock.now - restart)
+    let reader = try ring.makeClient(via: again.address)
+    defer { reader.close() }
+    var wrong = 0
+    for index in stride(from: 0, to: count, by: max(1, count / 1000)) where try await reader.get(keyName(index)) != value(for: index) {
+        wrong += 1
+    }
+    if !jsonOnly {
+        print("keys \(count) of \(valueSize) B loaded in \(fixed(loadSeconds)) s (\(Int(Double(count - load.failures) / loadSeconds)) puts/s, \(load.failures) failed)")
+        print("restart after kill -9 until serving: \(fixed(recovery)) s (recovery included); sampled keys wrong: \(wrong)")
+        print("disk bytes \(disk) for \(raw) bytes of keys and values: \(fixed(Double(disk) / Double(raw))) disk bytes per stored byte")
+    }
+    return "{\"keys\":\(count),\"value_bytes\":\(valueSize),\"load_s\":\(fixed(loadSeconds)),\"load_failures\":\(load.failures),"
+        + "\"restart_s\":\(fixed(recovery)),\"sampled_wrong\":\(wrong),\"disk_bytes\":\(disk),\"raw_bytes\":\(raw),"
+        + "\"disk_per_stored_byte\":\(fixed(Double(disk) / Double(raw)))}"
+}
+
 let outcome: Result<String, Error>
 do {
-    if let dataDirectory {
+    if let dataDirectory, arguments.string("recovery") != nil {
+        outcome = .success(try await recoveryBenchmark(in: dataDirectory, count: try arguments.int("recovery", default: 0, in: 1...10_000_000)))
+    } else if let dataDirectory {
         outcome = .success(try await durabilityBenchmark(in: dataDirectory))
     } else {
         outcome = .success(memoryMode ? try await memoryBenchmark() : try await ringBenchmark())

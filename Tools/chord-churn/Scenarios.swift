@@ -29,12 +29,7 @@ extension Harness {
     /// Load, warm-up, then the workload under kills and restarts for the duration; then the
     /// ring's recovery and the read-back.
     func runChurn(into report: inout ChurnReport) async throws {
-        try await startRing()
-        enter(.load)
-        await workload.load()
-        enter(.warmup)
-        await workload.run(until: .now + settings.warmup)
-        enter(.churn)
+        try await startLoadAndWarmUp()
         let start = ContinuousClock.now
         let end = start + settings.duration
         async let operations: Void = workload.run(until: end)
@@ -45,6 +40,17 @@ extension Harness {
         await settle(since: stopped, into: &report)  // while the last operations drain
         await operations
         await verifyKeys(into: &report)
+    }
+
+    /// Starts the ring, writes every key, runs the workload for the warm-up, and enters the
+    /// churn phase.
+    private func startLoadAndWarmUp() async throws {
+        try await startRing()
+        enter(.load)
+        await workload.load()
+        enter(.warmup)
+        await workload.run(until: .now + settings.warmup)
+        enter(.churn)
     }
 
     /// Load, then SIGKILL a key's owner and its first successor at the same instant (no
@@ -85,6 +91,16 @@ extension Harness {
             ("successor", JSONText.string(successor.description)),
         ]), text))
         await settle(since: killed, into: &report)
+        if settings.dataDirectory != nil {
+            // With their disks, both come back on their addresses with their keys.
+            for node in [first, second] {
+                try await churner.startNode(listen: node.process.address.description)
+                metrics.countRestart()
+            }
+            let restarted = ContinuousClock.now
+            events.note("restarted both with their data directories")
+            await settle(since: restarted, into: &report)
+        }
         await verifyKeys(into: &report)
     }
 
@@ -93,12 +109,7 @@ extension Harness {
     /// how long the ring takes to be exact and every key to read back its last acknowledged
     /// value (full service).
     func runFullRestart(into report: inout ChurnReport) async throws {
-        try await startRing()
-        enter(.load)
-        await workload.load()
-        enter(.warmup)
-        await workload.run(until: .now + settings.warmup)
-        enter(.churn)
+        try await startLoadAndWarmUp()
         let killAt = ContinuousClock.now + .seconds(2)
         // The workload keeps writing up to the kill and a little after (those fail: no node).
         async let operations: Void = workload.run(until: killAt + .milliseconds(500))

@@ -51,6 +51,7 @@ let usage = Usage(
         .value("downtime", "SECONDS", "with --disks: how long a crashed host stays down (default 0)"),
         .value("outage-every", "SECONDS", "with --disks: this often crash a key's whole replica set at once (default never)"),
         .value("outage-downtime", "SECONDS", "how long such a replica set stays down (default 30)"),
+        .value("sync-ms", "MS", "with --disks: how long one sync of a simulated disk takes (default 2)"),
         .value("replicas", "R", "replication factor (default 3)"),
         .value("write-quorum", "W", "write quorum (default 2)"),
         .value("read-quorum", "R", "read quorum (default 2)"),
@@ -97,6 +98,7 @@ let (arguments, scenario, settings) = usage.settings(program: "chord-sim") { arg
         parsed.outageEvery = Nanos.fromSeconds(try arguments.double("outage-every", default: 600, in: 1...1e9))
     }
     parsed.outageDowntime = Nanos.fromSeconds(try arguments.double("outage-downtime", default: 30, in: 0...1e6))
+    parsed.syncLatency = Nanos.fromSeconds(try arguments.double("sync-ms", default: 2, in: 0...10_000) / 1000)
     parsed.replicas = try arguments.int("replicas", default: 3, in: 1...16)
     parsed.writeQuorum = try arguments.int("write-quorum", default: 2, in: 1...16)
     parsed.readQuorum = try arguments.int("read-quorum", default: 2, in: 1...16)

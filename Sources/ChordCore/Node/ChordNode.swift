@@ -112,6 +112,8 @@ public final class ChordNode {
             clientRequest(message, requester: .local(token: token))
         case .durable(let sequence):
             if storage.durable(through: sequence) { replication.durabilityAdvanced() }
+        case .storageFull(let full):
+            storage.diskFull(full)
         case .lookup(let target, let token, let confirmOwner):
             if ring.phase == .member {
                 lookups.start(LookupRequest(target: target, purpose: .client(token: token), confirmOwner: confirmOwner))

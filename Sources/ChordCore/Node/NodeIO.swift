@@ -20,6 +20,9 @@ public enum Input: Sendable {
     /// Every `.persist` batch up to and including `sequence` is durable under the node's sync
     /// policy (only with `NodeConfig.persistent`). Answers that waited for it go out now.
     case durable(through: UInt64)
+    /// The disk holding the store is nearly full (or no longer): while it is, new client
+    /// writes are refused with `outOfSpace` (removes and replica traffic still go on).
+    case storageFull(Bool)
 }
 
 /// What a node asks its runner to do: the core's only outputs.

@@ -188,8 +188,18 @@ final class Storage {
 
     // MARK: Limits
 
-    /// `.outOfSpace` if storing this value would break a quota, else nil.
+    /// Whether the runner says the disk is nearly full (`Input.storageFull`).
+    private(set) var isDiskFull = false
+
+    /// The disk became nearly full, or has room again.
+    func diskFull(_ full: Bool) {
+        isDiskFull = full
+    }
+
+    /// `.outOfSpace` if storing this value would break a quota or the disk is nearly full,
+    /// else nil.
     func quotaRefusal(key: [UInt8], value: [UInt8], existing: KeyValueStore.Item?) -> Status? {
+        if isDiskFull { return .outOfSpace }
         let isNew = existing == nil || existing!.isTombstone
         if let maximumKeys = config.maximumKeys, isNew, store.liveCount >= maximumKeys { return .outOfSpace }
         if let maximumBytes = config.maximumBytes {

@@ -231,6 +231,23 @@ package final class Persister {
         }
     }
 
+    /// Below this many free bytes on the directory's file system, the node refuses new client
+    /// writes (`Input.storageFull`) so that what it has accepted still fits.
+    package var reserveBytes = 64 << 20
+    private var reportedFull = false
+
+    /// Checks the free space; returns the new state when it changed (full: below the reserve).
+    package func spaceChanged() -> Bool? {
+        guard case .success(let free) = Syscalls.freeBytes(directory.path) else { return nil }
+        let full = free < reserveBytes
+        guard full != reportedFull else { return nil }
+        reportedFull = full
+        logger.log(full ? .warning : .info, full
+            ? "only \(free) bytes free under \(directory.path) (reserve \(reserveBytes)): new writes are refused with out of space"
+            : "\(free) bytes free under \(directory.path) again: writes are accepted")
+        return full
+    }
+
     /// Whether a compaction is running.
     package var isCompacting: Bool { compaction.withLock { $0.running } }
 
