@@ -86,6 +86,7 @@ extension ChordNode {
         case .leaving(let leaverPredecessor, let leaverSuccessors):
             guard let sender else { return }
             coordinator.forgetLocation(sender.address)
+            storage.forgetHandoffSource(sender)
             if ring.predecessor == sender {
                 // We take over its range; its keys are on their way (and we hold replicas).
                 storage.expectHandoff(until: context.now + Repair.handoffWindow)
@@ -233,7 +234,7 @@ extension ChordNode {
         case .ownerRequest(let operationID):
             coordinator.ownerSilent(operationID, owner: peer)
         case .replicaStore(let operationID), .replicaFetch(let operationID):
-            replication.replicaSilent(operationID)
+            replication.replicaSilent(operationID, peer: peer)
         case .readRepair:
             break
         case .transferPage(let transferID):
@@ -272,7 +273,7 @@ extension ChordNode {
             case .ownerRequest(let operationID):
                 coordinator.ownerSilent(operationID, owner: peer)
             case .replicaStore(let operationID), .replicaFetch(let operationID):
-                replication.replicaSilent(operationID)
+                replication.replicaSilent(operationID, peer: peer)
             case .readRepair, .predecessorChain:
                 break
             case .verifyPredecessor(let candidate):

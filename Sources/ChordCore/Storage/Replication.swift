@@ -81,19 +81,23 @@ final class Replication {
             // membership change the read quorum may meet only replicas as new as it: ask every
             // replica (at least the successor, which had them) until the hand-off window ends.
             var spare = candidates
+            var extra: Peer?
             if storage.isAwaitingHandoff {
                 needed = max(replicaCount, candidates.isEmpty ? 0 : 1)
                 // The node that held the range until now is asked too: it has the writes made
-                // while this node (and perhaps its replicas) were away.
-                if let source = storage.handoffSource, !spare.prefix(needed).contains(source) {
+                // while this node (and perhaps its replicas) were away. Only while it is still
+                // one of our successors: one that left or died would only cost a timeout.
+                if let source = storage.handoffSource, ring.successors.contains(source), !spare.prefix(needed).contains(source) {
                     spare.removeAll { $0 == source }
                     spare.insert(source, at: 0)
                     needed += 1
+                    extra = source
                 }
             }
             let operationID = takeOperationID()
             let state = OwnerOperation(operation: operation, keyID: keyID, requester: requester, needed: needed,
                                        spare: spare)
+            state.extraSource = extra
             state.entry = storage.item(keyID, key: key)?.entry
             insert(state, as: operationID)
             if needed == 0 {
@@ -203,12 +207,20 @@ final class Replication {
         if state.needed <= 0 { completeRead(operationID) }
     }
 
-    /// A replica stayed silent: try the next successor instead.
-    func replicaSilent(_ operationID: UInt64) {
+    /// A replica stayed silent (or refused): try the next successor instead. The node that
+    /// handed this one its range, asked on top of the replicas, is not replaced: the read
+    /// goes on without its answer.
+    func replicaSilent(_ operationID: UInt64, peer: Peer?) {
         guard let state = operations[operationID] else { return }
         state.outstanding -= 1
         if state.finished {
             if state.outstanding == 0 { remove(operationID) }
+            return
+        }
+        if let extra = state.extraSource, peer == extra {
+            state.extraSource = nil
+            state.needed -= 1
+            if state.needed <= 0 { completeRead(operationID) }
             return
         }
         if !state.spare.isEmpty {
@@ -289,6 +301,9 @@ final class OwnerOperation {
     var writeStatus = Status.ok
     /// For a write: the batch of this node's store that holds it (`Storage.barrier`).
     var localBatch: UInt64 = 0
+    /// For a read during a hand-off window: the node that handed the range over, asked on
+    /// top of the replicas (its silence does not fail the read).
+    var extraSource: Peer?
     /// For a read: replicas that answered, with what they hold (for read repair).
     var readAnswers: [(peer: Peer, version: Version?)] = []
     var finished = false

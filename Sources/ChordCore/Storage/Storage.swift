@@ -115,6 +115,11 @@ final class Storage {
         handoffSourcePeer = source
     }
 
+    /// `peer` is leaving the ring: it can no longer be asked about this node's range.
+    func forgetHandoffSource(_ peer: Peer) {
+        if handoffSourcePeer == peer { handoffSourcePeer = nil }
+    }
+
     /// The node handing this one its range, while `isAwaitingHandoff`.
     var handoffSource: Peer? { isAwaitingHandoff ? handoffSourcePeer : nil }
 
