@@ -142,8 +142,14 @@ final class Storage {
     /// Whether everything this node holds now is durable.
     var isAllDurable: Bool { isDurable(barrier) }
 
+    /// Answers held at most: beyond, a `store` is applied but not answered (its sender
+    /// retries, and is answered once the disk has caught up), so a slow disk under a stream
+    /// of stores cannot grow the node without bound.
+    static let maximumHeldAnswers = 16_384
+
     /// Keeps `answer` to a `store` request until what this node holds now is durable.
     func hold(_ answer: Message, to request: Messenger.Inbound) {
+        guard heldAnswers.count < Self.maximumHeldAnswers else { return }
         heldAnswers.append((barrier, request, answer))
     }
 
