@@ -136,6 +136,10 @@ package final class DataDirectory: Sendable {
             recovery.logBytes += recovery.bytes - before
             recovery.segments.append(number)
         }
+        // What was read may have been in the page cache only (the process crashed, not the
+        // machine): on disk before a newer segment exists, so that a later power cut cannot
+        // leave a torn record anywhere but in the newest segment.
+        if let newest = live.last { try syncFile(Self.segmentName(newest)) }
         recovery.nextSegment = max(covered, segments.last ?? 0) + 1
         return recovery
     }
@@ -261,6 +265,12 @@ package final class DataDirectory: Sendable {
         }
         bytes.removeLast(size - offset)
         return bytes
+    }
+
+    private func syncFile(_ name: String) throws(DataDirectoryError) {
+        let descriptor = try Self.check(Syscalls.openFile(path + "/" + name, create: false, append: false), "cannot open \(path)/\(name)")
+        defer { Syscalls.close(descriptor) }
+        try Self.check(Syscalls.syncAll(descriptor), "cannot sync \(path)/\(name)")
     }
 
     private func truncate(_ name: String, to size: Int) throws(DataDirectoryError) {

@@ -158,6 +158,9 @@ package final class Persister {
         // to a new segment, and the snapshot replaces the old ones.
         let covered = segment
         do throws(DataDirectoryError) {
+            // The old segment is complete on disk before the new one exists: only the newest
+            // segment may ever end in a torn record.
+            try DataDirectory.check(Syscalls.syncData(descriptor), "cannot sync the log")
             let next = try Self.createSegment(covered + 1, in: directory)
             syncer.rotate(to: next)
             descriptor = next
