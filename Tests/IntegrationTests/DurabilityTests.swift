@@ -37,6 +37,23 @@ private final class WriteLedger: Sendable {
     }
 }
 
+/// Puts `value`, retrying (at most 5 times, 200 ms apart) while the ring answers `unavailable`.
+private func putRetryingUnavailable(_ key: String, _ value: [UInt8], through client: ChordClient) async throws {
+    var attempt = 1
+    while true {
+        let failure: ChordClientError
+        do {
+            try await client.put(key, value)
+            return
+        } catch {
+            failure = error
+        }
+        guard failure == .refused(.unavailable), attempt < 5 else { throw failure }
+        attempt += 1
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
 extension Integration {
     /// Nodes with --data-dir: nothing acknowledged is lost to kill -9.
     @Suite(.serialized) struct Durability {
@@ -116,7 +133,11 @@ extension Integration {
             try await cluster.waitUntilExact()
             let entries = sampleEntries("full-restart", count: 120)
             let writer = cluster.randomNode()
-            for (key, value) in entries { try await cluster.client(of: writer).put(key, value) }
+            for (key, value) in entries {
+                // A ring that has just formed may answer `unavailable` while replicas still learn
+                // who precedes them; the protocol says to retry that (bounded here).
+                try await putRetryingUnavailable(key, value, through: cluster.client(of: writer))
+            }
             let addresses = cluster.members.map(\.address)
             cluster.crash(cluster.members)
             for address in addresses { try await cluster.addJoined(listen: address.description) }
