@@ -63,6 +63,12 @@ public struct NodeConfig: Sendable {
     /// own copy towards the write quorum) only once `Input.durable` says it is durable.
     /// Without it the store lives in memory and nothing waits.
     public var persistent = false
+    /// With `persistent`: a `store` (a replica's copy, a hand-off or repair page) is given at
+    /// least this long to be answered, since its answer waits for the receiver's disk (whose
+    /// sync may take far longer than a round trip on a busy machine).
+    public var diskAnswerAllowance: Int64 = Nanos.milliseconds(500)
+    /// The least time a `store` is given to be answered (0: the round-trip estimate decides).
+    var storeAnswerTimeout: Int64 { persistent ? diskAnswerAllowance : 0 }
     /// A client request not finished by then is answered `timedOut` (clients wait 5 s).
     public var clientRequestDeadline: Int64 = Nanos.milliseconds(4500)
     /// A replica round (write acknowledgements, read answers) gives up after this.

@@ -124,7 +124,8 @@ final class Repair {
         context.counters.pagesSent += 1
         context.counters.repairBytesSent += bytes
         messenger.request(.store(entries: page), to: transfer.target.address, peer: transfer.target, retries: 4,
-                          purpose: .transferPage(transferID: transferID))
+                          purpose: .transferPage(transferID: transferID),
+                          minimumTimeout: config.storeAnswerTimeout)
     }
 
     /// The target acknowledged a page.

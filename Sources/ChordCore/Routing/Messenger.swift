@@ -100,13 +100,13 @@ final class Messenger {
     /// Sends a request and remembers it until answered or out of retries.
     @discardableResult
     func request(_ message: Message, to address: NodeAddress, peer: Peer?, retries: Int, purpose: RPCPurpose,
-                 listensLate: Bool = false) -> UInt64 {
+                 listensLate: Bool = false, minimumTimeout: Int64 = 0) -> UInt64 {
         let requestID = takeRequestID()
         var envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address), sender: context.me,
                                 message: message)
         if envelope.cookie == nil && message.isReadOnlyQuery { pad(&envelope) }
         let now = context.now
-        let timeout = roundTrips.timeout(for: address)
+        let timeout = max(roundTrips.timeout(for: address), minimumTimeout)
         let rpc = PendingRPC(to: address, peer: peer, envelope: envelope, firstSent: now, deadline: now + timeout,
                              timeout: timeout, retriesLeft: retries, transmissions: 1, purpose: purpose,
                              listensLate: listensLate)

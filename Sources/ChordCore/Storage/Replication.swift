@@ -174,7 +174,7 @@ final class Replication {
                               purpose: .replicaFetch(operationID: operationID))
         } else if let entry = state.entry {
             messenger.request(.store(entries: [entry]), to: replica.address, peer: replica, retries: 1,
-                              purpose: .replicaStore(operationID: operationID))
+                              purpose: .replicaStore(operationID: operationID), minimumTimeout: config.storeAnswerTimeout)
         }
     }
 
