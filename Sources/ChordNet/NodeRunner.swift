@@ -227,14 +227,16 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
 public typealias SystemNodeRunner = NodeRunner<UDPSocket, SystemClock>
 
 extension NodeRunner where Socket == UDPSocket, Clock == SystemClock {
-    /// Binds a socket to `listen` and creates the node. With port 0 the node advertises the
-    /// port the kernel chose; otherwise exactly `listen`. The configuration's wall-clock
-    /// offset is set here from the system clocks.
-    public convenience init(listen: NodeAddress, config: NodeConfig = NodeConfig(), seed: UInt64,
-                            codec: any DatagramCodec, logger: Logger,
+    /// Binds a socket to `listen` and creates the node, advertising `advertise` (its
+    /// identifier is SHA-1 of that text). Without `advertise` it advertises `listen`, or with
+    /// port 0 the port the kernel chose. The configuration's wall-clock offset is set here
+    /// from the system clocks.
+    public convenience init(listen: NodeAddress, advertise: NodeAddress? = nil, config: NodeConfig = NodeConfig(),
+                            seed: UInt64, codec: any DatagramCodec, logger: Logger,
                             options: RunnerOptions = RunnerOptions()) throws(SystemError) {
         let socket = try UDPSocket(binding: listen, options: options.socket)
-        try self.init(socket: socket, clock: SystemClock(), advertising: listen.port == 0 ? socket.localAddress : listen,
+        try self.init(socket: socket, clock: SystemClock(),
+                      advertising: advertise ?? (listen.port == 0 ? socket.localAddress : listen),
                       config: config, seed: seed, codec: codec, logger: logger, options: options)
     }
 }

@@ -341,6 +341,37 @@ enum Syscalls {
         return .success(Int(clamping: UInt64(info.f_bavail) &* UInt64(info.f_frsize)))
     }
 
+    // MARK: Names
+
+    /// The IPv4 and IPv6 addresses `host` resolves to (getaddrinfo, UDP), in the resolver's
+    /// order, each with `port`; a failure carries the resolver's message.
+    static func resolve(host: String, port: UInt16) -> Result<[NodeAddress], ResolveError> {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0 else { return .failure(ResolveError(host: host, message: String(cString: gai_strerror(status)))) }
+        defer { freeaddrinfo(list) }
+        var addresses: [NodeAddress] = []
+        var entry = list
+        while let current = entry {
+            if let raw = current.pointee.ai_addr {
+                var storage = sockaddr_storage()
+                let length = min(Int(current.pointee.ai_addrlen), MemoryLayout<sockaddr_storage>.size)
+                withUnsafeMutableBytes(of: &storage) { target in
+                    target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: length))
+                }
+                if let found = SocketAddress(storage: storage, length: length)?.nodeAddress {
+                    let address = found.with(port: port)
+                    if !addresses.contains(address) { addresses.append(address) }
+                }
+            }
+            entry = current.pointee.ai_next
+        }
+        return .success(addresses)
+    }
+
     /// Whether `code` is the full-disk error.
     static func isNoSpace(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
 

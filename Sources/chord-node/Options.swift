@@ -4,7 +4,7 @@ import CommandLineSupport
 
 /// chord-node's command line.
 let usage = Usage(
-    synopsis: "chord-node --listen HOST:PORT [--join HOST:PORT] [options]",
+    synopsis: "chord-node --listen HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT] [options]",
     summary: """
     Runs one Chord DHT node on a UDP socket. Without --join it creates a new ring; with --join
     it joins the ring through that member. Prints `node <id> listening on HOST:PORT` once
@@ -12,7 +12,10 @@ let usage = Usage(
     successor and exits 0; if it cannot (no successor answers within 8 s), or a second signal
     comes, it exits 1. Logs go to standard error.
     HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
-    SHA-1 of the canonical --listen text, so give the address peers reach it by.
+    SHA-1 of the canonical text of the address it advertises: --advertise, or --listen when
+    that is a concrete address. Give the address peers reach it by. To bind every address
+    (0.0.0.0 or [::]), --advertise is required. --join also takes host names (all their
+    addresses of the --listen family are tried).
     With --data-dir, the node keeps its store in DIR (docs/STORAGE.md): it recovers it on
     start before it answers anything, acknowledges a write only once it is durable under
     --fsync, and compacts its log in the background. Without it the store lives in memory.
@@ -21,8 +24,9 @@ let usage = Usage(
     and client of the ring needs the same file.
     """,
     options: [
-        .value("listen", "HOST:PORT", "address to bind and advertise (required; port 0 picks a free one)"),
-        .value("join", "HOST:PORT[,...]", "a ring member to join through (more, comma-separated, are fallbacks)"),
+        .value("listen", "HOST:PORT", "address to bind (required; port 0 picks a free one); advertised unless --advertise"),
+        .value("advertise", "HOST:PORT", "address peers reach this node by, if not --listen (required with 0.0.0.0 or [::])"),
+        .value("join", "HOST:PORT[,...]", "a ring member to join through, address or host name (more, comma-separated, are fallbacks)"),
         .value("max-keys", "N", "refuse new keys beyond N stored keys (default: no limit)"),
         .value("max-bytes", "N", "refuse writes beyond N stored key and value bytes (default: no limit)"),
         .value("replicas", "R", "copies of each key: owner and R-1 successors (default 3)"),
@@ -40,8 +44,10 @@ let usage = Usage(
 
 /// What the command line asks for.
 struct NodeSettings {
-    /// The address to bind and advertise (canonical).
+    /// The address to bind (canonical).
     var listen: NodeAddress
+    /// The address to advertise, when not `listen`.
+    var advertise: NodeAddress?
     /// The member to join through, if any.
     var join: NodeAddress?
     /// The node's tunables.
@@ -63,9 +69,21 @@ extension NodeSettings {
         try parsed.expectNoPositionals()
         guard let listenText = parsed.string("listen") else { throw UsageError("--listen HOST:PORT is required") }
         listen = try Self.listenAddress(listenText)
+        if let text = parsed.string("advertise") {
+            let advertised = try Self.address(text, option: "advertise")
+            guard !advertised.isWildcard, advertised.port != 0 else {
+                throw UsageError("--advertise must be an address and port peers can reach, not \(advertised)")
+            }
+            guard advertised.family == listen.family else {
+                throw UsageError("--advertise \(advertised) and --listen \(listen) must be of the same family (IPv4 or IPv6)")
+            }
+            advertise = advertised
+        } else if listen.isWildcard {
+            throw UsageError("--listen \(listen) binds every address of this host: give --advertise HOST:PORT, the one peers reach it by")
+        }
         var joinAddresses: [NodeAddress] = []
         for text in (parsed.string("join") ?? "").split(separator: ",") {
-            joinAddresses.append(try Self.address(String(text), option: "join"))
+            joinAddresses += try Self.joinTargets(String(text), family: listen.family)
         }
         join = joinAddresses.first
         verbose = parsed.flag("verbose")
@@ -86,7 +104,7 @@ extension NodeSettings {
             guard dataDirectory != nil else { throw UsageError("--reserve-bytes needs --data-dir") }
             reserveBytes = try parsed.int("reserve-bytes", default: 64 << 20, in: 0...Int.max)
         }
-        if dataDirectory != nil && listen.port == 0 {
+        if dataDirectory != nil && listen.port == 0 && advertise == nil {
             throw UsageError("--data-dir needs a fixed --listen port: the directory belongs to one address")
         }
 
@@ -133,6 +151,24 @@ extension NodeSettings {
                 : NodeAddress(ipv6High: probe.highBits, ipv6Low: probe.lowBits, port: 0)
         }
         return try address(text, option: "listen")
+    }
+
+    /// The addresses of a --join target of the socket's family: a literal, or every address
+    /// a host name resolves to.
+    private static func joinTargets(_ text: String, family: NodeAddress.Family) throws(UsageError) -> [NodeAddress] {
+        let all: [NodeAddress]
+        do {
+            all = try HostNames.resolve(text)
+        } catch {
+            throw UsageError("--join \(text): \(error)")
+        }
+        let usable = all.filter { $0.family == family }
+        guard !usable.isEmpty else {
+            let other = family == .ipv4 ? "IPv6" : "IPv4"
+            throw UsageError("--join \(text) is only reachable over \(other) (\(all.map(\.description).joined(separator: ", "))), "
+                             + "but this node listens on \(family == .ipv4 ? "IPv4" : "IPv6"): listen on an \(other) address to join it")
+        }
+        return usable
     }
 
     private static func address(_ text: String, option: String) throws(UsageError) -> NodeAddress {

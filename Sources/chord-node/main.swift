@@ -15,7 +15,7 @@ let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanosecond
 
 let runner: SystemNodeRunner
 do {
-    runner = try NodeRunner(listen: settings.listen, config: settings.config, seed: seed,
+    runner = try NodeRunner(listen: settings.listen, advertise: settings.advertise, config: settings.config, seed: seed,
                             codec: WireCodecAdapter(clusterKey: settings.clusterKey?.key), logger: logger, options: options)
 } catch {
     logger.error("cannot listen on \(settings.listen): \(error)")

@@ -57,3 +57,30 @@ import Testing
         #expect(SocketAddress(storage: storage, length: MemoryLayout<sockaddr_storage>.size) == nil)
     }
 }
+
+@Suite("Host names")
+struct HostNameTests {
+    @Test func literalsAreTakenAsTheyAre() throws {
+        #expect(try HostNames.resolve("127.0.0.1:4000") == [NodeAddress(ipv4: 0x7F00_0001, port: 4000)])
+        #expect(try HostNames.resolve("[::1]:4000").map(\.description) == ["[::1]:4000"])
+    }
+
+    @Test func namesGoToTheResolver() throws {
+        // "localhost" is in every /etc/hosts; through the resolver (not the literal parser).
+        let addresses = try Syscalls.resolve(host: "localhost", port: 4100).get()
+        #expect(addresses.contains(NodeAddress(ipv4: 0x7F00_0001, port: 4100)))
+        #expect(addresses.allSatisfy { $0.port == 4100 })
+    }
+
+    @Test func unknownNamesAndBadTextsAreClearErrors() {
+        #expect { _ = try HostNames.resolve("nosuchhost.invalid:4000") } throws: { "\($0)".contains("cannot resolve 'nosuchhost.invalid'") }
+        #expect(throws: NodeAddress.ParseError.self) { _ = try HostNames.resolve("no-port-here") }
+    }
+
+    @Test func wildcardsAndPorts() {
+        #expect(NodeAddress(ipv4: 0, port: 1).isWildcard)
+        #expect(NodeAddress(ipv6High: 0, ipv6Low: 0, port: 1).isWildcard)
+        #expect(!NodeAddress(ipv4: 0x7F00_0001, port: 1).isWildcard)
+        #expect(NodeAddress(ipv4: 0x7F00_0001, port: 1).with(port: 9).port == 9)
+    }
+}

@@ -61,6 +61,16 @@ public struct NodeAddress: Hashable, Comparable, Sendable {
         }
     }
 
+    /// The same address with another port.
+    public func with(port: UInt16) -> NodeAddress {
+        family == .ipv4 ? NodeAddress(ipv4: UInt32(truncatingIfNeeded: lowBits), port: port)
+            : NodeAddress(ipv6High: highBits, ipv6Low: lowBits, port: port)
+    }
+
+    /// Whether the address is the wildcard of its family (0.0.0.0 or ::): a socket bound to
+    /// it receives on every address of the host, and no peer can reach it by that text.
+    public var isWildcard: Bool { highBits == 0 && lowBits == 0 }
+
     /// Orders the values.
     public static func < (lhs: NodeAddress, rhs: NodeAddress) -> Bool {
         (lhs.family.rawValue, lhs.highBits, lhs.lowBits, lhs.port)
