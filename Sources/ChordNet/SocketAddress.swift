@@ -30,6 +30,16 @@ enum SocketAddress: Sendable {
         }
     }
 
+    /// `address` as a dual-stack IPv6 socket sends to it: an IPv4 address becomes the
+    /// IPv4-mapped IPv6 address ::ffff:a.b.c.d; an IPv6 address stays itself.
+    init(mappingToIPv6 address: NodeAddress) {
+        guard address.family == .ipv4 else {
+            self.init(address)
+            return
+        }
+        self.init(NodeAddress(ipv6High: 0, ipv6Low: 0xFFFF_0000_0000 | address.lowBits, port: address.port))
+    }
+
     /// Reads the address the kernel filled in (`recvfrom`, `getsockname`); nil for another
     /// family or a short length.
     init?(storage: sockaddr_storage, length: Int) {
@@ -44,7 +54,10 @@ enum SocketAddress: Sendable {
         }
     }
 
-    /// The endpoint as the core names it (an IPv6 scope identifier is dropped).
+    /// The endpoint as the core names it (an IPv6 scope identifier is dropped). An
+    /// IPv4-mapped IPv6 address (::ffff:a.b.c.d, the source of IPv4 traffic on a dual-stack
+    /// socket) is the IPv4 endpoint it stands for, so that a peer has one name whichever
+    /// socket it reaches.
     var nodeAddress: NodeAddress {
         switch self {
         case .ipv4(let raw):
@@ -53,7 +66,9 @@ enum SocketAddress: Sendable {
             let bytes = withUnsafeBytes(of: &raw.sin6_addr) { Array($0) }
             let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            return NodeAddress(ipv6High: high, ipv6Low: low, port: UInt16(bigEndian: raw.sin6_port))
+            let port = UInt16(bigEndian: raw.sin6_port)
+            if high == 0 && low >> 32 == 0xFFFF { return NodeAddress(ipv4: UInt32(truncatingIfNeeded: low), port: port) }
+            return NodeAddress(ipv6High: high, ipv6Low: low, port: port)
         }
     }
 

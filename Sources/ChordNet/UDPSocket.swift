@@ -2,8 +2,9 @@ import ChordCore
 
 /// A non-blocking UDP socket bound to one IPv4 or IPv6 endpoint. Closed when released.
 ///
-/// IPv6 sockets are IPv6-only (no IPv4-mapped traffic), so every source address has the
-/// socket's family. Not thread-safe: one owner.
+/// An IPv6 socket bound to a concrete address is IPv6-only. One bound to the IPv6 wildcard
+/// [::] is dual-stack: it also talks to IPv4 peers, whose addresses it sends to and reports
+/// as IPv4 (never as ::ffff:a.b.c.d). Not thread-safe: one owner.
 public final class UDPSocket: DatagramSocket {
     /// Socket tunables.
     public struct Options: Sendable {
@@ -20,12 +21,14 @@ public final class UDPSocket: DatagramSocket {
     public let descriptor: Int32
     /// The bound endpoint; its port is the one the kernel chose when binding to port 0.
     public let localAddress: NodeAddress
+    /// Whether it reaches IPv4 and IPv6 peers alike (bound to [::]).
+    public let isDualStack: Bool
 
     /// Opens a socket and binds it to `address` (port 0: any free port, see `localAddress`).
     public init(binding address: NodeAddress, options: Options = Options()) throws(SystemError) {
         let descriptor = try Syscalls.openUDPSocket(family: address.family).get()
         do {
-            if address.family == .ipv6 { try Syscalls.setIPv6Only(descriptor).get() }
+            if address.family == .ipv6 && !address.isWildcard { try Syscalls.setIPv6Only(descriptor).get() }
             try Syscalls.setReceiveBufferSize(descriptor, bytes: options.receiveBufferBytes).get()
             try Syscalls.setSendBufferSize(descriptor, bytes: options.sendBufferBytes).get()
             try Syscalls.setNonBlocking(descriptor).get()
@@ -36,6 +39,12 @@ public final class UDPSocket: DatagramSocket {
             throw error
         }
         self.descriptor = descriptor
+        isDualStack = address.family == .ipv6 && address.isWildcard
+    }
+
+    /// Whether datagrams can go to `destination` from this socket.
+    public func canReach(_ destination: NodeAddress) -> Bool {
+        destination.family == localAddress.family || isDualStack
     }
 
     deinit {
@@ -45,10 +54,11 @@ public final class UDPSocket: DatagramSocket {
     /// Sends `bytes` as one datagram to `destination`. A destination of the other family
     /// fails with EAFNOSUPPORT without a system call.
     public func send(_ bytes: UnsafeRawBufferPointer, to destination: NodeAddress) throws(SystemError) {
-        guard destination.family == localAddress.family else {
+        guard canReach(destination) else {
             throw .addressFamilyNotSupported(call: "sendto")
         }
-        let sent = try Syscalls.send(descriptor, bytes, to: SocketAddress(destination)).get()
+        let target = isDualStack ? SocketAddress(mappingToIPv6: destination) : SocketAddress(destination)
+        let sent = try Syscalls.send(descriptor, bytes, to: target).get()
         if sent != bytes.count { throw .messageTooLong(call: "sendto (short)") }
     }
 

@@ -15,7 +15,9 @@ let usage = Usage(
     SHA-1 of the canonical text of the address it advertises: --advertise, or --listen when
     that is a concrete address. Give the address peers reach it by. To bind every address
     (0.0.0.0 or [::]), --advertise is required. --join also takes host names (all their
-    addresses of the --listen family are tried).
+    addresses of the --listen family are tried). A node on [::] is dual-stack: it serves IPv4
+    and IPv6 clients and may advertise either family; the members of one ring must all
+    advertise addresses of one family.
     With --data-dir, the node keeps its store in DIR (docs/STORAGE.md): it recovers it on
     start before it answers anything, acknowledges a write only once it is durable under
     --fsync, and compacts its log in the background. Without it the store lives in memory.
@@ -74,8 +76,9 @@ extension NodeSettings {
             guard !advertised.isWildcard, advertised.port != 0 else {
                 throw UsageError("--advertise must be an address and port peers can reach, not \(advertised)")
             }
-            guard advertised.family == listen.family else {
-                throw UsageError("--advertise \(advertised) and --listen \(listen) must be of the same family (IPv4 or IPv6)")
+            guard advertised.family == listen.family || Self.isDualStack(listen) else {
+                throw UsageError("--advertise \(advertised) and --listen \(listen) must be of the same family (IPv4 or IPv6), "
+                                 + "unless --listen is [::], which reaches both")
             }
             advertise = advertised
         } else if listen.isWildcard {
@@ -83,7 +86,7 @@ extension NodeSettings {
         }
         var joinAddresses: [NodeAddress] = []
         for text in (parsed.string("join") ?? "").split(separator: ",") {
-            joinAddresses += try Self.joinTargets(String(text), family: listen.family)
+            joinAddresses += try Self.joinTargets(String(text), family: Self.isDualStack(listen) ? nil : listen.family)
         }
         join = joinAddresses.first
         verbose = parsed.flag("verbose")
@@ -155,13 +158,18 @@ extension NodeSettings {
 
     /// The addresses of a --join target of the socket's family: a literal, or every address
     /// a host name resolves to.
-    private static func joinTargets(_ text: String, family: NodeAddress.Family) throws(UsageError) -> [NodeAddress] {
+    /// Whether a node listening on `listen` reaches IPv4 and IPv6 peers ([::] is dual-stack).
+    private static func isDualStack(_ listen: NodeAddress) -> Bool { listen.family == .ipv6 && listen.isWildcard }
+
+    /// (`family` nil: a dual-stack node reaches every address.)
+    private static func joinTargets(_ text: String, family: NodeAddress.Family?) throws(UsageError) -> [NodeAddress] {
         let all: [NodeAddress]
         do {
             all = try HostNames.resolve(text)
         } catch {
             throw UsageError("--join \(text): \(error)")
         }
+        guard let family else { return all }
         let usable = all.filter { $0.family == family }
         guard !usable.isEmpty else {
             let other = family == .ipv4 ? "IPv6" : "IPv4"

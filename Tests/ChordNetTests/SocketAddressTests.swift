@@ -84,3 +84,37 @@ struct HostNameTests {
         #expect(NodeAddress(ipv4: 0x7F00_0001, port: 1).with(port: 9).port == 9)
     }
 }
+
+@Suite("Dual-stack sockets")
+struct DualStackTests {
+    @Test func aSocketOnTheIPv6WildcardTalksToIPv4PeersByTheirIPv4Addresses() throws {
+        let dual = try UDPSocket(binding: NodeAddress(ipv6High: 0, ipv6Low: 0, port: 0))
+        let peer = try UDPSocket(binding: NodeAddress(ipv4: 0x7F00_0001, port: 0))
+        #expect(dual.isDualStack && dual.canReach(peer.localAddress))
+        try peer.send(Array("ping".utf8), to: NodeAddress(ipv4: 0x7F00_0001, port: dual.localAddress.port))
+        #expect(try dual.waitUntilReadable(timeoutMilliseconds: 2000))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let received = try #require(try dual.receive(into: &buffer))
+        #expect(received.source == peer.localAddress)  // 127.0.0.1:port, not ::ffff:127.0.0.1
+        try dual.send(Array("pong".utf8), to: received.source)
+        #expect(try peer.waitUntilReadable(timeoutMilliseconds: 2000))
+        let answer = try #require(try peer.receive(into: &buffer))
+        #expect(Array(buffer[0..<answer.count]) == Array("pong".utf8))
+        #expect(answer.source.port == dual.localAddress.port)
+    }
+
+    @Test func aConcreteIPv6AddressStaysIPv6Only() throws {
+        let socket = try UDPSocket(binding: NodeAddress(ipv6High: 0, ipv6Low: 1, port: 0))
+        #expect(!socket.isDualStack)
+        #expect(!socket.canReach(NodeAddress(ipv4: 0x7F00_0001, port: 9)))
+        #expect(throws: SystemError.self) { try socket.send(Array("x".utf8), to: NodeAddress(ipv4: 0x7F00_0001, port: 9)) }
+    }
+
+    @Test func mappedAddressesReadAsIPv4() {
+        let mapped = SocketAddress(mappingToIPv6: NodeAddress(ipv4: 0x0A01_0203, port: 77))
+        #expect(mapped.family == .ipv6)
+        #expect(mapped.nodeAddress == NodeAddress(ipv4: 0x0A01_0203, port: 77))
+        #expect(SocketAddress(mappingToIPv6: NodeAddress(ipv6High: 1, ipv6Low: 2, port: 3)).nodeAddress
+                == NodeAddress(ipv6High: 1, ipv6Low: 2, port: 3))
+    }
+}

@@ -33,5 +33,43 @@ extension Integration {
             defer { direct.close() }
             for index in 0..<20 { #expect(try await direct.get("advertised-\(index)") == Array("v\(index)".utf8)) }
         }
+
+        @Test("an IPv6 ring of 6 nodes on [::1] forms exactly and serves reads through every node")
+        func ipv6Ring() async throws {
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x1F6, clientTimeout: .seconds(5))
+            defer { cluster.killAll() }
+            for _ in 0..<6 { try await cluster.addJoined(listen: "[::1]:0") }
+            #expect(cluster.members.allSatisfy { $0.address.family == .ipv6 })
+            try await cluster.waitUntilExact()
+            let entries = sampleEntries("ipv6", count: 40)
+            for (key, value) in entries { try await cluster.client(of: cluster.randomNode()).put(key, value) }
+            for node in cluster.members { try await expectAllReadBack(entries, through: cluster.client(of: node)) }
+        }
+
+        @Test("dual-stack nodes on [::] advertising IPv4 join IPv4-only nodes in one ring, and serve IPv6 clients too")
+        func dualStackRing() async throws {
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0xD5, clientTimeout: .seconds(5))
+            defer { cluster.killAll() }
+            var dualPorts: [UInt16] = []
+            for index in 0..<6 {
+                if index % 2 == 0 {
+                    try await cluster.addJoined(listen: "127.0.0.1:0")
+                } else {
+                    let port = try #require(LocalCluster.freePort())
+                    try await cluster.addJoined(listen: "[::]:\(port)", extraArguments: ["--advertise", "127.0.0.1:\(port)"])
+                    dualPorts.append(port)
+                }
+            }
+            try await cluster.waitUntilExact()
+            let entries = sampleEntries("dual", count: 40)
+            for (key, value) in entries { try await cluster.client(of: cluster.randomNode()).put(key, value) }
+            for node in cluster.members { try await expectAllReadBack(entries, through: cluster.client(of: node)) }
+            // The same dual-stack nodes answer a client that comes over IPv6.
+            for port in dualPorts {
+                let client = try ChordClient(via: NodeAddress(ipv6High: 0, ipv6Low: 1, port: port), timeout: .seconds(5))
+                defer { client.close() }
+                try await expectAllReadBack(entries, through: client)
+            }
+        }
     }
 }
