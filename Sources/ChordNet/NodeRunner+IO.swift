@@ -68,15 +68,47 @@ extension NodeRunner {
             logger.warning("dropped a \(sendBuffer.count)-byte datagram to \(destination) (limit \(codec.maximumDatagramBytes))")
             return
         }
-        let sent = sendBuffer.withUnsafeBytes { bytes in
-            Result { () throws(SystemError) in try socket.send(bytes, to: destination) }
+        if options.faults.isActive {
+            if faultDrops() { return }
+            let faults = options.faults
+            let delay = max(0, faults.delay + (faults.jitter > 0 ? Int64((2 * faultRandom.nextUnit() - 1) * Double(faults.jitter)) : 0))
+            if delay > 0 {
+                traffic.faultDelayed += 1
+                let due = clock.now() + delay
+                let index = delayedSends.firstIndex { $0.due > due } ?? delayedSends.count
+                delayedSends.insert((due, sendBuffer, destination), at: index)
+                return
+            }
         }
+        sendBuffer.withUnsafeBytes { transmit($0, to: destination) }
+    }
+
+    /// Hands bytes to the socket and counts the outcome.
+    private func transmit(_ bytes: UnsafeRawBufferPointer, to destination: NodeAddress) {
+        let sent = Result { () throws(SystemError) in try socket.send(bytes, to: destination) }
         switch sent {
         case .success:
             traffic.datagramsSent += 1
         case .failure(let error):
             traffic.sendErrors += 1
             logger.debug("send to \(destination) failed: \(error)")
+        }
+    }
+
+    /// Whether injected loss drops this datagram (and counts it).
+    private func faultDrops() -> Bool {
+        guard options.faults.lossRate > 0, faultRandom.nextUnit() < options.faults.lossRate else { return false }
+        traffic.faultDropped += 1
+        return true
+    }
+
+    /// Sends the datagrams injected delay held back whose time has come.
+    func sendDelayedIfDue() {
+        guard !delayedSends.isEmpty, isServing else { return }
+        let now = clock.now()
+        while let first = delayedSends.first, first.due <= now {
+            delayedSends.removeFirst()
+            first.bytes.withUnsafeBytes { transmit($0, to: first.destination) }
         }
     }
 
@@ -103,6 +135,7 @@ extension NodeRunner {
             }
             guard let (count, source) = received else { return }
             traffic.datagramsReceived += 1
+            if options.faults.isActive && faultDrops() { continue }
             guard count <= receiveBuffer.count else {
                 traffic.malformedDropped += 1
                 logger.debug("dropped a truncated \(count)-byte datagram from \(source)")

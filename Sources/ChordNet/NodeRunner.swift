@@ -43,6 +43,9 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     var durableNews: UInt64?
     /// When the free space under the data directory was last checked.
     var lastSpaceCheck: Instant?
+    /// Draws of injected faults, and datagrams held back by injected delay (soonest first).
+    var faultRandom: SeededRandom
+    var delayedSends: [(due: Instant, bytes: [UInt8], destination: NodeAddress)] = []
 
     /// Runs a new node on `socket`, reading time from `clock`. The node advertises
     /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock
@@ -59,6 +62,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         self.codec = codec
         self.logger = logger
         self.options = options
+        faultRandom = SeededRandom(seed: options.faults.seed)
         control = RunnerControl(
             status: RunnerStatus(state: .created, me: node.me, phase: node.phase, predecessor: nil, successors: [],
                                  traffic: TrafficCounters(), node: node.counters),
@@ -129,6 +133,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
             stop(.failed(error))
         }
         fireTimerIfDue()
+        sendDelayedIfDue()
         checkSpaceIfDue()
         if case .leaving = state, let deadline = leaveDeadline, clock.now() >= deadline {
             logger.warning("leave did not finish within \(Double(options.leaveTimeout) / 1e9) s; stopping anyway")
@@ -146,6 +151,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         var wait = maximumWait
         if let armedTimer { wait = min(wait ?? .max, max(0, armedTimer - now)) }
         if let leaveDeadline { wait = min(wait ?? .max, max(0, leaveDeadline - now)) }
+        if let due = delayedSends.first?.due { wait = min(wait ?? .max, max(0, due - now)) }
         guard let wait else { return -1 }
         let milliseconds = wait / 1_000_000 + (wait % 1_000_000 == 0 ? 0 : 1)
         return Int32(clamping: milliseconds)

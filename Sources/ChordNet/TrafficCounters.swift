@@ -19,6 +19,10 @@ public struct TrafficCounters: Sendable, Equatable {
     public var sendErrors = 0
     /// Failed reads from the socket.
     public var receiveErrors = 0
+    /// Datagrams dropped, sent or received, by injected faults (`RunnerOptions.faults`).
+    public var faultDropped = 0
+    /// Datagrams held back before sending by injected delay.
+    public var faultDelayed = 0
 
     /// All zero.
     public init() {}

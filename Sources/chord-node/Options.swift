@@ -40,6 +40,8 @@ let usage = Usage(
         .value("reserve-bytes", "N", "with --data-dir: refuse new writes (out of space) while the disk has less than N bytes free (default 64 MiB)"),
         .value("compact-bytes", "N", "with --data-dir: compact once the log since the last snapshot exceeds N bytes (default 64 MiB)"),
         .value("rate-limit", "PER_SECOND", "requests one source address may send per second; 0: no limit (default 100000)"),
+        .value("fault-loss", "P", "test facility: drop each datagram sent or received with probability P (0 to 0.9)"),
+        .value("fault-delay", "MS[:JITTER]", "test facility: delay each datagram sent by MS ms, +/- JITTER ms"),
         .clusterKeyFile,
         .flag("verbose", "log debug detail too"),
     ])
@@ -63,6 +65,8 @@ struct NodeSettings {
     var syncPolicy = SyncPolicy.always
     var compactionBytes: Int?
     var reserveBytes: Int?
+    /// Injected loss and delay (test facility).
+    var faults = FaultInjection()
 }
 
 extension NodeSettings {
@@ -106,6 +110,16 @@ extension NodeSettings {
         if parsed.string("reserve-bytes") != nil {
             guard dataDirectory != nil else { throw UsageError("--reserve-bytes needs --data-dir") }
             reserveBytes = try parsed.int("reserve-bytes", default: 64 << 20, in: 0...Int.max)
+        }
+        faults.lossRate = try parsed.double("fault-loss", default: 0, in: 0...0.9)
+        if let text = parsed.string("fault-delay") {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let delay = Double(parts[0]), (0...60_000).contains(delay),
+                  let jitter = parts.count == 2 ? Double(parts[1]) : 0, (0...60_000).contains(jitter) else {
+                throw UsageError("--fault-delay: expected MS or MS:JITTER in milliseconds (0-60000), got '\(text)'")
+            }
+            faults.delay = Nanos.fromSeconds(delay / 1000)
+            faults.jitter = Nanos.fromSeconds(jitter / 1000)
         }
         if dataDirectory != nil && listen.port == 0 && advertise == nil {
             throw UsageError("--data-dir needs a fixed --listen port: the directory belongs to one address")

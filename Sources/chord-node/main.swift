@@ -10,6 +10,8 @@ let logger = Logger(verbose: settings.verbose)
 
 var options = RunnerOptions()
 options.handleTerminationSignals = true
+options.faults = settings.faults
+options.faults.seed = UInt64(bitPattern: MonotonicClock.now().nanoseconds) | 1
 var generator = SystemRandomNumberGenerator()
 let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanoseconds)
 
@@ -45,6 +47,9 @@ if let path = settings.dataDirectory {
     }
 }
 
+if settings.faults.isActive {
+    logger.warning("injecting faults (a test facility): loss \(settings.faults.lossRate), delay \(Double(settings.faults.delay) / 1e6) ms +/- \(Double(settings.faults.jitter) / 1e6) ms")
+}
 if let clusterKey = settings.clusterKey {
     logger.info("authenticating every datagram with the \(clusterKey.key) from \(clusterKey.path)")
 }
@@ -53,7 +58,8 @@ let reason = runner.run()
 let traffic = runner.traffic
 logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), "
             + "unauthenticated \(traffic.unauthenticatedDropped), stale \(traffic.staleDropped), refusals sent \(traffic.refusalsSent), "
-            + "oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)")
+            + "oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)"
+            + (settings.faults.isActive ? ", fault-dropped \(traffic.faultDropped), fault-delayed \(traffic.faultDelayed)" : ""))
 switch reason {
 case .leaveCompleted: CurrentProcess.exit(0)
 case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(1)

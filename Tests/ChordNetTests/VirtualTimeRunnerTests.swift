@@ -17,10 +17,12 @@ import Testing
         /// Every datagram the runner sent so far, with its envelope (see `readSent()`).
         private(set) var sent: [(envelope: Envelope, datagram: FakeSocket.Datagram)] = []
 
-        init(config: NodeConfig = NodeConfig()) throws {
+        init(config: NodeConfig = NodeConfig(), faults: FaultInjection = FaultInjection()) throws {
             socket = FakeSocket(localAddress: Self.address, clock: clock)
+            var options = quietRunnerOptions()
+            options.faults = faults
             runner = try NodeRunner(socket: socket, clock: clock, config: config, seed: 1, codec: codec,
-                                    logger: .silent, options: quietRunnerOptions())
+                                    logger: .silent, options: options)
         }
 
         /// Puts `envelope` into the socket, as sent from `source`.
@@ -103,6 +105,42 @@ import Testing
         #expect(replies.map(\.envelope.requestID) == [77])
         #expect(harness.clock.now() == started, "a waiting datagram is read without waiting")
         #expect(harness.runner.traffic.datagramsReceived == 1 && harness.runner.traffic.malformedDropped == 0)
+    }
+
+    @Test func injectedDelayHoldsEachDatagramBackAndTheWaitEndsWhenItIsDue() throws {
+        var faults = FaultInjection()
+        faults.delay = Nanos.milliseconds(40)
+        var harness = try Harness(faults: faults)
+        let client = NodeAddress(ipv4: 0x0A00_0009, port: 7000)
+        harness.runner.start(bootstrap: nil)
+        let started = harness.clock.now()
+        harness.deliver(Envelope(requestID: 5, sender: nil, message: .ping), from: client)
+        #expect(harness.runner.runOnce(maximumWait: 0) == nil)
+        #expect(try harness.readSent().isEmpty, "the answer is held back")
+        #expect(harness.runner.traffic.faultDelayed == 1)
+        // The runner waits until the delayed datagram is due (virtual time), then sends it.
+        #expect(harness.runner.runOnce() == nil)
+        let replies = try harness.readSent().filter { $0.datagram.peer == client }
+        #expect(replies.map(\.envelope.message) == [.pong])
+        #expect(replies.map(\.datagram.instant) == [started + Nanos.milliseconds(40)])
+    }
+
+    @Test func injectedLossDropsSomeDatagramsBothWays() throws {
+        var faults = FaultInjection()
+        faults.lossRate = 0.3
+        faults.seed = 7
+        var harness = try Harness(faults: faults)
+        let client = NodeAddress(ipv4: 0x0A00_0009, port: 7000)
+        harness.runner.start(bootstrap: nil)
+        for id in 1...200 {
+            harness.deliver(Envelope(requestID: UInt64(id), sender: nil, message: .ping), from: client)
+            #expect(harness.runner.runOnce(maximumWait: 0) == nil)
+        }
+        let answered = try harness.readSent().filter { $0.datagram.peer == client }.count
+        let dropped = harness.runner.traffic.faultDropped
+        // Each ping was either dropped (on the way in, or its answer on the way out) or answered.
+        #expect(dropped == 200 - answered)
+        #expect(answered > 60 && answered < 160, "about half of the pings and their answers survive 30 % loss each way: \(answered)")
     }
 
     @Test func stabilizeFiresWhenTheWaitReachesItsInstant() throws {

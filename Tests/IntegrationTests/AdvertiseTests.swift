@@ -34,6 +34,18 @@ extension Integration {
             for index in 0..<20 { #expect(try await direct.get("advertised-\(index)") == Array("v\(index)".utf8)) }
         }
 
+        @Test("with injected 5 % loss and 20 ms +/- 10 ms delay on every node, a 5-node ring forms exactly and keeps every key")
+        func injectedFaults() async throws {
+            let cluster = try await LocalCluster.start(5, seed: 0xFA017,
+                                                       arguments: ["--fault-loss", "0.05", "--fault-delay", "20:10"])
+            defer { cluster.killAll() }
+            try await cluster.waitUntilExact(timeout: .seconds(60))
+            let entries = sampleEntries("faulty", count: 30)
+            let client = try cluster.client(of: cluster.randomNode())
+            for (key, value) in entries { try await client.put(key, value) }
+            try await expectAllReadBack(entries, through: cluster.client(of: cluster.randomNode()))
+        }
+
         @Test("an IPv6 ring of 6 nodes on [::1] forms exactly and serves reads through every node")
         func ipv6Ring() async throws {
             let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x1F6, clientTimeout: .seconds(5))
