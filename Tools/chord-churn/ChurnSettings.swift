@@ -41,6 +41,8 @@ let usage = Usage(
         .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once; full-restart (with --data-dir): kill every node at once, restart all"),
         .value("data-dir", "DIR", "nodes keep their stores in DIR (one sub-directory per node address; DIR is created)"),
         .value("fsync", "POLICY", "with --data-dir: the nodes' sync policy, always (default), interval:MS or never"),
+        .value("fault-loss", "P", "every node drops each datagram it sends or receives with probability P (chord-node --fault-loss)"),
+        .value("fault-delay", "MS[:JITTER]", "every node delays each datagram it sends (chord-node --fault-delay)"),
         .flag("verbose-nodes", "run the nodes with --verbose (debug detail in their logs)"),
         .clusterKeyFile,
         .flag("json", "print one JSON object instead of the table"),
@@ -115,13 +117,15 @@ struct ChurnSettings: Sendable {
     /// Where the nodes keep their stores, if on disk, and their sync policy.
     var dataDirectory: URL?
     var fsync: String?
+    /// Injected faults passed to every node, as chord-node's arguments.
+    var faultArguments: [String] = []
     /// Each operation (its retries through other nodes included) must be answered by then.
     let operationTimeout: Duration = .seconds(5)
 
     /// The arguments every chord-node gets.
     var nodeArguments: [String] {
         ["--stabilize", stabilize, "--replicas", String(replicas), "--write-quorum", String(writeQuorum),
-         "--read-quorum", String(readQuorum)] + (verboseNodes ? ["--verbose"] : []) + (fsync.map { ["--fsync", $0] } ?? [])
+         "--read-quorum", String(readQuorum)] + (verboseNodes ? ["--verbose"] : []) + (fsync.map { ["--fsync", $0] } ?? []) + faultArguments
     }
 
     /// The schedule in words, for the report.
@@ -156,6 +160,10 @@ extension ChurnSettings {
             fsync = text
         }
         if dataDirectory != nil { restart = .same }
+        if parsed.string("fault-loss") != nil {
+            faultArguments += ["--fault-loss", String(try parsed.double("fault-loss", default: 0, in: 0...0.9))]
+        }
+        if let text = parsed.string("fault-delay") { faultArguments += ["--fault-delay", text] }
         if let text = parsed.string("restart") {
             guard let mode = RestartMode(rawValue: text) else { throw UsageError("--restart must be same, new or mixed, not '\(text)'") }
             restart = mode

@@ -52,7 +52,7 @@ struct ChurnReport {
             ("replicas", String(settings.replicas)), ("write_quorum", String(settings.writeQuorum)),
             ("read_quorum", String(settings.readQuorum)), ("stabilize_s", settings.stabilize),
             ("keys", String(settings.keys)), ("ops_rate", JSONText.number(settings.opsRate)),
-            ("clients", String(settings.clients)),
+            ("clients", String(settings.clients)), ("faults", JSONText.string(settings.faultArguments.joined(separator: " "))),
             ("during_churn", tallyJSON(during)), ("outside_churn", tallyJSON(outside)),
             ("wrong_reads", String(during.wrongReads + outside.wrongReads)),
             ("lost_writes", String(verification.lost)), ("unreadable_keys", String(verification.unreadable)),
@@ -81,6 +81,9 @@ struct ChurnReport {
                 + "(W \(settings.writeQuorum), R' \(settings.readQuorum)), stabilize \(settings.stabilize) s, "
                 + "\(settings.keys) keys, seed \(settings.seed)",
         ]
+        if !settings.faultArguments.isEmpty {
+            lines.append("injected faults on every node: " + settings.faultArguments.joined(separator: " "))
+        }
         if settings.scenario == .churn {
             lines.append("churn: \(secondsText(settings.duration)) s, \(settings.scheduleText), restart \(settings.restart.rawValue), "
                 + "\(JSONText.number(settings.opsRate)) ops/s from \(settings.clients) clients")
