@@ -17,14 +17,17 @@ public enum HostNames {
     /// The endpoints `text` stands for, in the resolver's order. Throws `NodeAddress.ParseError`
     /// for a malformed text, `ResolveError` when the name does not resolve.
     public static func resolve(_ text: String) throws -> [NodeAddress] {
-        if let literal = try? NodeAddress(parsing: text) { return [literal] }
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0,
-              !text[..<colon].isEmpty, !text[..<colon].contains(":") else {
-            _ = try NodeAddress(parsing: text)  // throws the parser's own message
-            return []
+        let parseError: NodeAddress.ParseError
+        do {
+            return [try NodeAddress(parsing: text)]
+        } catch {
+            parseError = error
         }
-        let addresses = try Syscalls.resolve(host: String(text[..<colon]), port: port).get()
-        guard !addresses.isEmpty else { throw ResolveError(host: String(text[..<colon]), message: "no IPv4 or IPv6 address") }
+        // Not a literal: a name, if the text is NAME:PORT with a plain name and a real port.
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port != 0,
+              case let host = String(text[..<colon]), !host.isEmpty, !host.contains(":") else { throw parseError }
+        let addresses = try Syscalls.resolve(host: host, port: port).get()
+        guard !addresses.isEmpty else { throw ResolveError(host: host, message: "no IPv4 or IPv6 address") }
         return addresses
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Bytes as lower-case hex, two digits each.
 func hex(_ bytes: some Sequence<UInt8>) -> String {
@@ -47,5 +48,18 @@ struct SystemDigest {
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard lines.count == inputs.count else { throw Failure(status: -1) }
         return lines.map { String($0.prefix(hexDigits)) }
+    }
+}
+
+/// Hashes messages of 0...130 zero bytes (every padding boundary of a 64-byte block hash):
+/// hashing twice agrees, and all digests differ.
+func expectPaddingBoundaryDigestsDistinct(_ hash: ([UInt8]) -> [UInt8],
+                                          sourceLocation: SourceLocation = #_sourceLocation) {
+    var seen = Set<[UInt8]>()
+    for length in 0...130 {
+        let message = [UInt8](repeating: 0, count: length)
+        let digest = hash(message)
+        #expect(hash(message) == digest, sourceLocation: sourceLocation)
+        #expect(seen.insert(digest).inserted, "length \(length)", sourceLocation: sourceLocation)
     }
 }
