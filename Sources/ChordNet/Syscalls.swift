@@ -490,6 +490,27 @@ enum Syscalls {
     static func waitForever() -> Never {
         while true { pause() }
     }
+
+    /// Whether this process runs with the superuser's effective user id.
+    static func isSuperuser() -> Bool {
+        geteuid() == 0
+    }
+
+    /// Whether a process `pid` exists (signal 0: no signal is sent).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Moves the calling thread (only it) into the network namespace that `descriptor` (an
+    /// open `/run/netns/NAME` or `/proc/thread-self/ns/net`) stands for: sockets it opens from
+    /// then on live in that namespace, whichever thread later uses them. `setns` is not in the
+    /// Swift C module's view of the C library, so it is looked up by name.
+    static func enterNetworkNamespace(_ descriptor: Int32) -> Result<Void, SystemError> {
+        guard let symbol = dlsym(nil, "setns") else { return .failure(SystemError(call: "dlsym(setns)", errno: ENOSYS)) }
+        let setNamespace = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        let newNetworkNamespace: Int32 = 0x4000_0000  // CLONE_NEWNET
+        return setNamespace(descriptor, newNetworkNamespace) == 0 ? .success(()) : .failure(failure("setns"))
+    }
 }
 
 /// Carries a thread's closure to the new thread.

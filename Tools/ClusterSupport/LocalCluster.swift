@@ -33,6 +33,9 @@ public final class LocalCluster: Sendable {
     /// its address (`node-127.0.0.1-4100`), so a node restarted on the same address gets its
     /// data back; nodes then get fixed free ports rather than port 0.
     public let dataDirectory: URL?
+    /// The multi-host test bed the nodes run in, if any: then `add` places each node on a
+    /// host (`host:`, or the next in turn) and listens on that host's address.
+    public let bed: NetworkBed?
 
     private struct State {
         var started: [NodeProcess] = []
@@ -46,8 +49,9 @@ public final class LocalCluster: Sendable {
     /// A cluster description; nothing runs until `add` or `start`.
     public init(binary: URL = ChordBinaries.url("chord-node"), arguments: [String] = [], logDirectory: URL? = nil,
                 seed: UInt64 = 1, clientTimeout: Duration = .seconds(2), clusterKey: ClusterKeyFile? = nil,
-                dataDirectory: URL? = nil) {
+                dataDirectory: URL? = nil, bed: NetworkBed? = nil) {
         self.binary = binary
+        self.bed = bed
         self.dataDirectory = dataDirectory
         self.arguments = arguments + (clusterKey.map { ["--cluster-key-file", $0.path] } ?? [])
         self.clusterKey = clusterKey
@@ -76,15 +80,24 @@ public final class LocalCluster: Sendable {
 
     /// Starts one node (joining through a random member, or a new ring if there is none) and
     /// returns it once it serves; blocks meanwhile. `listen` picks the address (default: a
-    /// free port on 127.0.0.1).
+    /// free port on 127.0.0.1). With a test bed, the node runs in `host` (default: host
+    /// 1, 2, ... in turn by start order) and `listen` nil means that host's IPv4 address with
+    /// port 4000 + the number of nodes started on it before.
     @discardableResult
-    public func add(listen: String = "127.0.0.1:0", extraArguments: [String] = []) throws(NodeProcess.StartError) -> NodeProcess {
-        let (bootstrap, number) = state.withLock { state in
-            (state.members.isEmpty ? nil : state.members[state.random.nextInt(below: state.members.count)].address,
-             state.started.count + 1)
+    public func add(listen: String? = nil, extraArguments: [String] = [], host: NetworkBed.Host? = nil)
+        throws(NodeProcess.StartError) -> NodeProcess {
+        let (bootstrap, number, placed) = state.withLock { state in
+            let number = state.started.count + 1
+            let placed = bed.map { bed in host ?? bed.hosts[(number - 1) % bed.hosts.count] }
+            return (state.members.isEmpty ? nil : state.members[state.random.nextInt(below: state.members.count)].address,
+                    number, placed)
         }
         let log = logDirectory.map { $0.appendingPathComponent("node-\(number).log") }
-        var listen = listen
+        var listen = listen ?? "127.0.0.1:0"
+        if let placed, listen == "127.0.0.1:0" {
+            let before = state.withLock { state in state.started.count(where: { $0.host?.number == placed.number }) }
+            listen = placed.address(port: 4000 + before)
+        }
         var storage: [String] = []
         if let dataDirectory {
             if listen.hasSuffix(":0") {
@@ -95,7 +108,8 @@ public final class LocalCluster: Sendable {
             storage = ["--data-dir", dataDirectory.appendingPathComponent(name).path]
         }
         let node = try NodeProcess.start(binary: binary, listen: listen, join: bootstrap,
-                                         arguments: arguments + storage + extraArguments, logFile: log)
+                                         arguments: arguments + storage + extraArguments, logFile: log,
+                                         host: placed.flatMap { host in bed.map { (host, $0) } })
         state.withLock { state in
             state.started.append(node)
             state.members.append(node)
@@ -106,13 +120,13 @@ public final class LocalCluster: Sendable {
     /// Starts one node like `add` (without blocking a task's thread) and waits until it has
     /// joined: it has a successor (at most `joinTimeout`; a first node has joined at once).
     @discardableResult
-    public func addJoined(listen: String = "127.0.0.1:0", extraArguments: [String] = [],
+    public func addJoined(listen: String? = nil, extraArguments: [String] = [], host: NetworkBed.Host? = nil,
                           joinTimeout: Duration = .seconds(10)) async throws(ClusterError) -> NodeProcess {
         let alone = members.isEmpty
         let node: NodeProcess
         do {
             node = try await offload { () throws(NodeProcess.StartError) -> NodeProcess in
-                try self.add(listen: listen, extraArguments: extraArguments)
+                try self.add(listen: listen, extraArguments: extraArguments, host: host)
             }
         } catch {
             throw .start(error)

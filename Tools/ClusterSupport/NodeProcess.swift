@@ -23,12 +23,14 @@ public final class NodeProcess: @unchecked Sendable {
     public let bootstrap: NodeAddress?
     /// Where its standard error goes (nil: discarded).
     public let logFile: URL?
+    /// The test bed host it runs in (nil: this machine's own network).
+    public let host: NetworkBed.Host?
     private let process: Process
     /// Signalled once when the process exits.
     private let exited: DispatchSemaphore
 
     private init(process: Process, exited: DispatchSemaphore, address: NodeAddress, id: Identifier, bootstrap: NodeAddress?,
-                 logFile: URL?) {
+                 logFile: URL?, host: NetworkBed.Host?) {
         self.process = process
         self.exited = exited
         self.pid = process.processIdentifier
@@ -36,6 +38,7 @@ public final class NodeProcess: @unchecked Sendable {
         self.id = id
         self.bootstrap = bootstrap
         self.logFile = logFile
+        self.host = host
     }
 
     /// The node as its peers know it.
@@ -43,16 +46,24 @@ public final class NodeProcess: @unchecked Sendable {
 
     /// Starts `chord-node --listen listen [--join join] arguments...` and waits (at most
     /// `timeout`) for its `node <id> listening on HOST:PORT` line, whose identifier must be
-    /// SHA-1 of the address.
+    /// SHA-1 of the address. With `host`, the node runs inside that test bed host
+    /// (`ip netns exec`, which execs the node: the PID is the node's).
     public static func start(binary: URL, listen: String = "127.0.0.1:0", join: NodeAddress? = nil,
-                             arguments: [String] = [], logFile: URL? = nil,
+                             arguments: [String] = [], logFile: URL? = nil, host: (NetworkBed.Host, NetworkBed)? = nil,
                              timeout: Duration = .seconds(10)) throws(StartError) -> NodeProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw StartError(message: "\(binary.path) is missing: build the package first (swift build)")
         }
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--listen", listen] + (join.map { ["--join", $0.description] } ?? []) + arguments
+        let nodeArguments = ["--listen", listen] + (join.map { ["--join", $0.description] } ?? []) + arguments
+        if let (host, bed) = host {
+            let launcher = bed.launcher(for: host)
+            process.executableURL = launcher.executable
+            process.arguments = launcher.arguments + [binary.path] + nodeArguments
+        } else {
+            process.executableURL = binary
+            process.arguments = nodeArguments
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
@@ -84,7 +95,8 @@ public final class NodeProcess: @unchecked Sendable {
             stopAbandoned(process, exited: exited)
             throw StartError(message: "node at \(address) reports id \(id.hex), not SHA-1 of its address")
         }
-        return NodeProcess(process: process, exited: exited, address: address, id: id, bootstrap: join, logFile: logFile)
+        return NodeProcess(process: process, exited: exited, address: address, id: id, bootstrap: join, logFile: logFile,
+                           host: host?.0)
     }
 
     /// Stops a process that failed to start properly: SIGTERM, then SIGKILL; waits at most

@@ -28,8 +28,10 @@ enum Tools {
     /// Runs `name` (a binary next to the test runner, see `ChordBinaries`) with `arguments`,
     /// `stdin` as its standard input (empty input when nil), and collects its output and exit
     /// status. A tool still running after `timeout` is killed (SIGKILL, by PID) and the run
-    /// fails.
+    /// fails. With `launcher` (a test bed host's `ip netns exec NAMESPACE`), the tool runs
+    /// through it (the PID stays the tool's: it execs the tool).
     static func run(_ name: String, _ arguments: [String], stdin: [UInt8]? = nil,
+                    launcher: (executable: URL, arguments: [String])? = nil,
                     timeout: Duration = .seconds(20)) async throws -> ToolResult {
         let binary = ChordBinaries.url(name)
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -47,8 +49,8 @@ enum Tools {
         _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin ?? []))
 
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        process.executableURL = launcher?.executable ?? binary
+        process.arguments = (launcher.map { $0.arguments + [binary.path] } ?? []) + arguments
         let output = try FileHandle(forWritingTo: outURL)
         let errors = try FileHandle(forWritingTo: errURL)
         let input = try FileHandle(forReadingFrom: inURL)

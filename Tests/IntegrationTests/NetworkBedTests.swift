@@ -1,0 +1,125 @@
+import ChordClient
+import ChordCore
+import ClusterSupport
+import Foundation
+import Testing
+
+/// Why the multi-host tests cannot run here (nil: they can): they need root and network
+/// namespaces. Said once, visibly, by the disabled tests' comment.
+private let bedUnavailable = NetworkBed.unavailableReason
+
+extension Integration {
+    /// Rings across network namespaces ("hosts" with their own addresses, joined by a bridge):
+    /// what a ring across machines does, on one machine.
+    @Suite(.serialized, .disabled(if: bedUnavailable != nil,
+                                  Comment(rawValue: "SKIPPED multi-host tests: \(bedUnavailable ?? "")")))
+    struct MultiHost {
+        @Test("8 hosts with 2 nodes each: one exact ring; a put in one host reads in every other; dhtlookup shows hops on other hosts")
+        func eightHosts() async throws {
+            let bed = try NetworkBed.make(hosts: 8)
+            defer { bed.remove() }
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x8_0517,
+                                       clientTimeout: .seconds(5), bed: bed)
+            defer { cluster.killAll() }
+            for _ in 0..<16 { try await cluster.addJoined() }  // host 1, 2, ..., 8, 1, 2, ...; each through a random member
+            #expect(Set(cluster.members.compactMap { $0.host?.number }) == Set(1...8))
+            try await cluster.waitUntilExact(timeout: .seconds(60))
+
+            // A client inside host 1 writes through host 1's node; clients inside every other
+            // host read through theirs.
+            let first = try #require(cluster.members.first { $0.host?.number == 1 })
+            let entries = sampleEntries("hosts", count: 30)
+            let writer = try bed.inHost(bed.hosts[0]) { try cluster.makeClient(via: first.address) }
+            defer { writer.close() }
+            for (key, value) in entries { try await writer.put(key, value) }
+            for node in cluster.members where node.host?.number != 1 {
+                let host = try #require(node.host)
+                let reader = try bed.inHost(host) { try cluster.makeClient(via: node.address) }
+                defer { reader.close() }
+                try await expectAllReadBack(entries, through: reader)
+            }
+
+            // dhtlookup run inside host 1: its hops are on other hosts' addresses.
+            var otherHosts: Set<String> = []
+            for (key, _) in entries.prefix(10) {
+                let result = try await Tools.run("dhtlookup", ["--via", first.address.description, "--json", key],
+                                                 launcher: bed.launcher(for: bed.hosts[0]))
+                try #require(result.status == 0, "\(result)")
+                let trace = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+                let hops = try #require(trace["hops"] as? [[String: Any]])
+                for hop in hops {
+                    let address = try #require(hop["address"] as? String)
+                    if !address.hasPrefix(bed.hosts[0].ipv4 + ":") { otherHosts.insert(address) }
+                }
+            }
+            #expect(otherHosts.count >= 2, "hops on other hosts: \(otherHosts.sorted())")
+            #expect(otherHosts.allSatisfy { address in bed.hosts.dropFirst().contains { address.hasPrefix($0.ipv4 + ":") } })
+        }
+
+        @Test("nodes bound to 0.0.0.0 advertising their host's address form one exact ring across 4 hosts")
+        func wildcardIPv4() async throws {
+            let bed = try NetworkBed.make(hosts: 4)
+            defer { bed.remove() }
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x0_0000,
+                                       clientTimeout: .seconds(5), bed: bed)
+            defer { cluster.killAll() }
+            for index in 0..<8 {
+                let host = bed.hosts[index % 4], port = 4000 + index / 4
+                try await cluster.addJoined(listen: "0.0.0.0:\(port)", extraArguments: ["--advertise", host.address(port: port)],
+                                            host: host)
+            }
+            #expect(cluster.members.allSatisfy { node in node.address.description == node.host?.address(port: Int(node.address.port)) })
+            try await cluster.waitUntilExact(timeout: .seconds(60))
+            try await expectRingServes(cluster, bed: bed, prefix: "wild4")
+        }
+
+        @Test("an IPv6-only ring of 8 nodes on 4 hosts, half bound to [::] advertising their host's IPv6 address")
+        func ipv6Only() async throws {
+            let bed = try NetworkBed.make(hosts: 4)
+            defer { bed.remove() }
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x1F6_0008,
+                                       clientTimeout: .seconds(5), bed: bed)
+            defer { cluster.killAll() }
+            for index in 0..<8 {
+                let host = bed.hosts[index % 4], port = 4000 + index / 4
+                let advertised = host.address(port: port, ipv6: true)
+                if index % 2 == 0 {
+                    try await cluster.addJoined(listen: advertised, host: host)
+                } else {
+                    try await cluster.addJoined(listen: "[::]:\(port)", extraArguments: ["--advertise", advertised], host: host)
+                }
+            }
+            #expect(cluster.members.allSatisfy { $0.address.family == .ipv6 })
+            try await cluster.waitUntilExact(timeout: .seconds(60))
+            try await expectRingServes(cluster, bed: bed, prefix: "six")
+        }
+
+        @Test("a bed removes every namespace, link and process it made")
+        func bedCleansUp() async throws {
+            let bed = try NetworkBed.make(hosts: 2)
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0xC1EA, bed: bed)
+            let node = try await cluster.addJoined()
+            // Not stopped through the cluster: removing the bed must kill it, by its PID.
+            bed.remove()
+            #expect(node.waitForExit(timeout: .seconds(5)) != nil)
+            let remnants = NetworkBed.remnants(named: bed.name)
+            #expect(remnants.namespaces.isEmpty && remnants.links.isEmpty, "left behind: \(remnants)")
+            cluster.killAll()
+        }
+
+        /// Puts through a client inside one host, reads back through every member from inside
+        /// its own host.
+        private func expectRingServes(_ cluster: LocalCluster, bed: NetworkBed, prefix: String) async throws {
+            let entries = sampleEntries(prefix, count: 30)
+            let first = cluster.members[0]
+            let writer = try bed.inHost(try #require(first.host)) { try cluster.makeClient(via: first.address) }
+            defer { writer.close() }
+            for (key, value) in entries { try await writer.put(key, value) }
+            for node in cluster.members {
+                let reader = try bed.inHost(try #require(node.host)) { try cluster.makeClient(via: node.address) }
+                defer { reader.close() }
+                try await expectAllReadBack(entries, through: reader)
+            }
+        }
+    }
+}
