@@ -48,6 +48,35 @@ import Glibc
         #expect((report["kills"] as? Int ?? 0) >= 3, "it killed \(report["kills"] ?? "no") nodes")
         if run.status == 0 { try? FileManager.default.removeItem(at: scratch) }
     }
+
+    /// Across 4 network-namespace hosts: one host is cut off for 6 s under the workload, then
+    /// healed; the ring is exact again, nothing acknowledged is lost, and each side's
+    /// operations are counted.
+    @Test(.timeLimit(.minutes(2)), .disabled(if: NetworkBed.unavailableReason != nil,
+                                             Comment(rawValue: "SKIPPED: \(NetworkBed.unavailableReason ?? "")")))
+    func partitionOfOneHostHealsAndLosesNothing() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("churn-partition-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let logs = scratch.appendingPathComponent("logs")
+        let run = try ChurnRun(arguments: ["--hosts", "4", "--nodes", "8", "--scenario", "partition", "--partition-for", "6",
+                                           "--stabilize", "0.3", "--keys", "300", "--warmup", "2", "--seed", "41",
+                                           "--logs", logs.path, "--json"],
+                               scratch: scratch, limit: .seconds(100))
+        let report = try #require(run.report, "no JSON report (exit status \(String(describing: run.status)); logs in \(logs.path))")
+        #expect(run.status == 0, "exit status \(String(describing: run.status)); logs in \(logs.path)")
+        #expect(report["lost_writes"] as? Int == 0, "lost writes: \(report["examples"] ?? "")")
+        #expect(report["unreadable_keys"] as? Int == 0)
+        #expect(report["ring_exact_after_s"] is Double || report["ring_exact_after_s"] is Int, "the ring never became exact")
+        let partition = try #require(report["partition"] as? [String: Any])
+        #expect((partition["hosts_cut"] as? [String])?.count == 1)
+        #expect(partition["nodes_cut"] as? Int == 2)
+        for side in ["majority", "minority"] {
+            let tally = try #require(report["partition_\(side)_side"] as? [String: Any], "no \(side) side figures")
+            #expect((tally["ops"] as? Int ?? 0) > 0, "\(side) side: \(tally)")
+        }
+        #expect(NetworkBed.remnants(named: "churn").namespaces.isEmpty, "chord-churn left its test bed behind")
+        if run.status == 0 { try? FileManager.default.removeItem(at: scratch) }
+    }
 }
 
 /// One chord-churn process, run to its end (or killed after a limit), with its JSON report.

@@ -72,26 +72,29 @@ public final class NetworkBed: Sendable {
     }
 
     /// Makes `count` hosts named `NAME-h1` ... (links `NAME-br`, `NAME-v1` ...; NAME at most 8
-    /// characters, so link names fit Linux's 15). `subnet` picks the address range. A bed of
-    /// the same name left behind by a process that died is removed first; one whose process
-    /// still runs is an error.
-    public init(name: String, hosts count: Int, subnet: Int) throws(BedError) {
+    /// characters, so link names fit Linux's 15). `subnet` picks the address range (nil: the
+    /// first free one). A bed of the same name left behind by a process that died is removed
+    /// first; one whose process still runs is an error.
+    public init(name: String, hosts count: Int, subnet: Int? = nil) throws(BedError) {
         guard !name.isEmpty, name.count <= 8, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw BedError(message: "test bed name '\(name)': 1 to 8 letters or digits")
         }
         guard (1...40).contains(count) else { throw BedError(message: "test bed hosts: 1 to 40, not \(count)") }
-        guard (0...255).contains(subnet) else { throw BedError(message: "test bed subnet: 0 to 255, not \(subnet)") }
+        if let subnet, !(0...255).contains(subnet) { throw BedError(message: "test bed subnet: 0 to 255, not \(subnet)") }
         if let reason = Self.unavailableReason { throw BedError(message: "no network test bed: \(reason)") }
         guard let ip = Self.ipBinary else { throw BedError(message: "no network test bed: iproute2's ip is not installed") }
         self.ip = ip
         self.name = name
-        self.subnet = subnet
-        bridge = "\(name)-br"
+        self.bridge = "\(name)-br"
+        // A dead owner's bed goes first, so its range is free again.
+        try Self.claim(name: name, ip: ip)
+        let chosen: Int
+        if let subnet { chosen = subnet } else { chosen = try Self.freeSubnet(ip: ip) }
+        self.subnet = chosen
         hosts = (1...count).map { number in
-            Host(number: number, namespace: "\(name)-h\(number)", ipv4: "10.211.\(subnet).\(10 + number)",
-                 ipv6: "fd00:211:0:\(subnet)::\(10 + number)", link: "\(name)-v\(number)")
+            Host(number: number, namespace: "\(name)-h\(number)", ipv4: "10.211.\(chosen).\(10 + number)",
+                 ipv6: "fd00:211:0:\(chosen)::\(10 + number)", link: "\(name)-v\(number)")
         }
-        try claimName()
         do {
             try build()
         } catch {
@@ -105,38 +108,45 @@ public final class NetworkBed: Sendable {
     }
 
     /// A bed of `count` hosts with a name of this process's (`cbPIDn`, n counting the beds
-    /// this process made) and the first IPv4 range 10.211.X.0/24 no interface here uses yet:
-    /// for tests, several of which may hold beds at once.
+    /// this process made): for tests, several of which may hold beds at once.
     public static func make(hosts count: Int) throws(BedError) -> NetworkBed {
-        let (number, taken) = madeHere.withLock { state -> (Int, Set<Int>) in
+        let number = madeHere.withLock { state -> Int in
             state.count += 1
-            return (state.count, state.subnets)
+            return state.count
         }
-        let inUse = ipBinary.flatMap { try? run($0, ["-4", "-o", "addr", "show"]) } ?? ""
-        guard let subnet = (1...254).first(where: { !taken.contains($0) && !inUse.contains(" 10.211.\($0).") }) else {
-            throw BedError(message: "no free test bed range in 10.211.1-254.0/24")
-        }
-        madeHere.withLock { _ = $0.subnets.insert(subnet) }
         let name = "cb" + String(CurrentProcess.id % 100_000, radix: 36) + "n" + String(number, radix: 36)
-        return try NetworkBed(name: name, hosts: count, subnet: subnet)
+        return try NetworkBed(name: name, hosts: count)
     }
 
-    /// Beds made by this process, and the ranges given to them (a range stays taken for the
-    /// process's life: simpler than tracking removals, and 254 are plenty).
+    /// The first IPv4 range 10.211.X.0/24 that no interface here uses and this process has
+    /// not handed out (a range stays taken for the process's life: simpler than tracking
+    /// removals, and 254 are plenty).
+    private static func freeSubnet(ip: URL) throws(BedError) -> Int {
+        let inUse = (try? run(ip, ["-4", "-o", "addr", "show"])) ?? ""
+        return try madeHere.withLock { state throws(BedError) -> Int in
+            guard let subnet = (1...254).first(where: { !state.subnets.contains($0) && !inUse.contains(" 10.211.\($0).") }) else {
+                throw BedError(message: "no free test bed range in 10.211.1-254.0/24")
+            }
+            state.subnets.insert(subnet)
+            return subnet
+        }
+    }
+
+    /// Beds made by this process, and the ranges given to them.
     private static let madeHere = Mutex<(count: Int, subnets: Set<Int>)>((0, []))
 
     // MARK: Building and removing
 
     /// Records this process as the bed's owner, first removing what a dead owner left.
-    private func claimName() throws(BedError) {
-        let file = "\(Self.ownerDirectory)/\(name).pid"
+    private static func claim(name: String, ip: URL) throws(BedError) {
+        let file = "\(ownerDirectory)/\(name).pid"
         if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
            pid != CurrentProcess.id, NetworkNamespace.processExists(pid) {
             throw BedError(message: "test bed \(name) is in use by process \(pid)")
         }
-        sweep()  // a dead owner's namespaces, links and processes, if any
+        sweep(named: name, ip: ip)  // a dead owner's namespaces, links and processes, if any
         do {
-            try FileManager.default.createDirectory(atPath: Self.ownerDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: ownerDirectory, withIntermediateDirectories: true)
             try "\(CurrentProcess.id)\n".write(toFile: file, atomically: true, encoding: .utf8)
         } catch {
             throw BedError(message: "cannot record the test bed's owner in \(file): \(error)")
@@ -173,21 +183,21 @@ public final class NetworkBed: Sendable {
             return !done
         }
         guard first else { return }
-        sweep()
+        Self.sweep(named: name, ip: ip)
         try? FileManager.default.removeItem(atPath: "\(Self.ownerDirectory)/\(name).pid")
     }
 
     /// Removes whatever of this bed's name exists: processes in its namespaces first (the
     /// namespace would outlive its name while they run), then namespaces, then links.
-    private func sweep() {
-        let (namespaces, links) = Self.remnants(named: name, ip: ip)
+    private static func sweep(named name: String, ip: URL) {
+        let (namespaces, links) = remnants(named: name, ip: ip)
         for namespace in namespaces {
-            for pid in ((try? Self.run(ip, ["netns", "pids", namespace])) ?? "").split(separator: "\n").compactMap({ Int32($0) }) {
+            for pid in ((try? run(ip, ["netns", "pids", namespace])) ?? "").split(separator: "\n").compactMap({ Int32($0) }) {
                 ProcessSignal.kill.send(to: pid)
             }
-            _ = try? Self.run(ip, ["netns", "del", namespace])
+            _ = try? run(ip, ["netns", "del", namespace])
         }
-        for link in links { _ = try? Self.run(ip, ["link", "del", link]) }
+        for link in links { _ = try? run(ip, ["link", "del", link]) }
     }
 
     /// The namespaces and links of a bed named `name` that exist now (after `remove`, none).

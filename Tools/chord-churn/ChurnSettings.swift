@@ -18,6 +18,11 @@ let usage = Usage(
     killed nodes restart on their own address with their data (--restart same is the default
     then); --scenario full-restart SIGKILLs every node at the same instant while the workload
     writes, restarts them all and reports the time to full service.
+    With --hosts K (root, Linux network namespaces) the nodes run on K test bed hosts, each a
+    network namespace with its own addresses on one bridge (see README, "Running on several
+    machines"), and every client talks to its node from inside that node's host; --scenario
+    partition then cuts --partition-hosts of them off (link down) for --partition-for seconds
+    under the workload, heals, and reports each side's success rate during the cut.
     Exit status 0 when nothing acknowledged was lost, every key read back and the ring became
     exact; 1 otherwise; 2 for usage errors. Use the release build for measurements.
     """,
@@ -38,7 +43,10 @@ let usage = Usage(
         .value("seed", "N", "seed of every random choice (default: random, printed)"),
         .value("csv", "FILE", "write per-second figures to FILE"),
         .value("logs", "DIR", "write node logs and the harness's event log into DIR"),
-        .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once; full-restart (with --data-dir): kill every node at once, restart all"),
+        .value("scenario", "NAME", "kill-two-replicas: kill a key's owner and first successor at once; full-restart (with --data-dir): kill every node at once, restart all; partition (with --hosts): cut hosts off, heal"),
+        .value("hosts", "K", "run the nodes on K network-namespace hosts (needs root; default: all on 127.0.0.1)"),
+        .value("partition-hosts", "M", "with --scenario partition: hosts cut off (default: the largest minority, (K - 1) / 2)"),
+        .value("partition-for", "SECONDS", "with --scenario partition: how long they stay cut off (default 30)"),
         .value("data-dir", "DIR", "nodes keep their stores in DIR (one sub-directory per node address; DIR is created)"),
         .value("fsync", "POLICY", "with --data-dir: the nodes' sync policy, always (default), interval:MS or never"),
         .value("fault-loss", "P", "every node drops each datagram it sends or receives with probability P (chord-node --fault-loss)"),
@@ -74,6 +82,8 @@ enum Scenario: String, Sendable {
     case killTwoReplicas = "kill-two-replicas"
     /// Kill every node at the same instant during a write workload, restart them all.
     case fullRestart = "full-restart"
+    /// Cut a minority of test bed hosts off under the workload, then heal.
+    case partition
 }
 
 /// Everything the command line asks for.
@@ -119,6 +129,11 @@ struct ChurnSettings: Sendable {
     var fsync: String?
     /// Injected faults passed to every node, as chord-node's arguments.
     var faultArguments: [String] = []
+    /// Test bed hosts the nodes run on (nil: none, all on 127.0.0.1).
+    var hosts: Int?
+    /// With the partition scenario: how many hosts are cut off, and for how long.
+    var partitionHosts = 0
+    var partitionFor: Duration = .seconds(30)
     /// Each operation (its retries through other nodes included) must be answered by then.
     let operationTimeout: Duration = .seconds(5)
 
@@ -182,9 +197,16 @@ extension ChurnSettings {
         seed = try parsed.uint64("seed", default: UInt64.random(in: 1...999_999_999))
         csvPath = parsed.string("csv")
         logDirectory = parsed.string("logs").map { URL(fileURLWithPath: $0) }
+        if parsed.string("hosts") != nil { hosts = try parsed.int("hosts", default: 1, in: 1...40) }
         if let text = parsed.string("scenario") {
             guard let scenario = Scenario(rawValue: text), scenario != .churn else {
-                throw UsageError("--scenario must be kill-two-replicas or full-restart, not '\(text)'")
+                throw UsageError("--scenario must be kill-two-replicas, full-restart or partition, not '\(text)'")
+            }
+            if scenario == .partition {
+                guard let hosts, hosts >= 2 else { throw UsageError("--scenario partition needs --hosts 2 or more") }
+                guard nodes >= hosts else { throw UsageError("--scenario partition needs at least one node per host (--nodes >= --hosts)") }
+                partitionHosts = try parsed.int("partition-hosts", default: max(1, (hosts - 1) / 2), in: 1...(hosts - 1))
+                partitionFor = .seconds(try parsed.double("partition-for", default: 30, in: 0.1...86_400))
             }
             if scenario == .fullRestart && dataDirectory == nil {
                 throw UsageError("--scenario full-restart needs --data-dir: without disks every key is gone")
@@ -192,6 +214,9 @@ extension ChurnSettings {
             self.scenario = scenario
         }
         if scenario == .killTwoReplicas && nodes < 3 { throw UsageError("kill-two-replicas needs --nodes 3 or more") }
+        if scenario != .partition && (parsed.string("partition-hosts") != nil || parsed.string("partition-for") != nil) {
+            throw UsageError("--partition-hosts and --partition-for belong to --scenario partition")
+        }
         json = parsed.flag("json")
         verboseNodes = parsed.flag("verbose-nodes")
         clusterKey = try parsed.clusterKeyFile()

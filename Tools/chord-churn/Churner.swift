@@ -15,10 +15,11 @@ struct Churner: Sendable {
     let settings: ChurnSettings
 
     /// Starts a node (joining through a random member), waits until it has joined (at most
-    /// 5 s) and offers it to the workload. `listen` nil: a free port.
+    /// 5 s) and offers it to the workload. `listen` nil: a free port (on a test bed: the next
+    /// port of the next host in turn); `host`: the test bed host it runs in.
     @discardableResult
-    func startNode(listen: String? = nil) async throws -> LiveNode {
-        let process = try cluster.add(listen: listen ?? "127.0.0.1:0")
+    func startNode(listen: String? = nil, host: NetworkBed.Host? = nil) async throws -> LiveNode {
+        let process = try cluster.add(listen: listen, host: host)
         let node = try membership.prepare(process, in: cluster, timeout: settings.operationTimeout)
         if cluster.members.count > 1, !(await cluster.waitUntilJoined(process, timeout: .seconds(5))) {
             events.note("node \(process.address) pid \(process.pid) has no successor after 5 s; used anyway")
@@ -81,7 +82,7 @@ struct Churner: Sendable {
         do {
             let node: LiveNode
             do {
-                node = try await startNode(listen: same ? address.description : nil)
+                node = try await startNode(listen: same ? address.description : nil, host: same ? victim.process.host : nil)
             } catch where same {
                 events.note("restart on \(address) failed (\(error)); trying a new port")
                 node = try await startNode()

@@ -7,6 +7,8 @@ import Foundation
 struct Harness: Sendable {
     let settings: ChurnSettings
     let cluster: LocalCluster
+    /// The test bed the nodes run on (with --hosts).
+    let bed: NetworkBed?
     let membership: Membership
     let metrics = RunMetrics()
     let events: EventLog
@@ -22,8 +24,9 @@ struct Harness: Sendable {
     init(settings: ChurnSettings) throws {
         self.settings = settings
         events = try EventLog(directory: settings.logDirectory)
+        bed = try settings.hosts.map { count throws(NetworkBed.BedError) in try NetworkBed(name: "churn", hosts: count) }
         cluster = LocalCluster(arguments: settings.nodeArguments, logDirectory: settings.logDirectory, seed: settings.seed,
-                               clusterKey: settings.clusterKey, dataDirectory: settings.dataDirectory)
+                               clusterKey: settings.clusterKey, dataDirectory: settings.dataDirectory, bed: bed)
         membership = Membership(seed: settings.seed &+ 1)
         ledger = KeyLedger(count: settings.keys, seed: settings.seed &+ 2)
         let runner = OperationRunner(membership: membership, timeout: settings.operationTimeout)
@@ -82,10 +85,11 @@ struct Harness: Sendable {
         enter(.done)
     }
 
-    /// Stops every node by PID and closes the clients.
+    /// Stops every node by PID, closes the clients and removes the test bed.
     func stop() {
         membership.closeClients()
         cluster.stopAll(timeout: .seconds(5))
+        bed?.remove()
         events.close()
     }
 }

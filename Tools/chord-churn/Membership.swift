@@ -38,9 +38,13 @@ final class Membership: Sendable {
         state = Mutex(State(random: SeededRandom(seed: seed)))
     }
 
-    /// Makes a started process's client; the workload does not use it before `insert`.
-    func prepare(_ process: NodeProcess, in cluster: LocalCluster, timeout: Duration) throws(ChordClientError) -> LiveNode {
-        LiveNode(process: process, client: try cluster.makeClient(via: process.address, timeout: timeout))
+    /// Makes a started process's client; the workload does not use it before `insert`. On a
+    /// test bed the client lives in the node's host, so during a partition it is on the
+    /// node's side.
+    func prepare(_ process: NodeProcess, in cluster: LocalCluster, timeout: Duration) throws -> LiveNode {
+        let make = { () throws(ChordClientError) -> ChordClient in try cluster.makeClient(via: process.address, timeout: timeout) }
+        guard let host = process.host, let bed = cluster.bed else { return LiveNode(process: process, client: try make()) }
+        return LiveNode(process: process, client: try bed.inHost(host) { try make() })
     }
 
     /// Offers a prepared node to the workload.

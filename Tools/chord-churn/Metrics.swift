@@ -55,6 +55,11 @@ final class RunMetrics: Sendable {
         var outside = OperationTally()
         var second = OperationTally()
         var lastKill: ContinuousClock.Instant?
+        /// While a partition is on: the test bed hosts cut off.
+        var cut: Set<Int>?
+        /// Operations finished while a partition was on, by the side of the node they went
+        /// through ("majority": not cut off; "minority": cut off).
+        var sides: [String: OperationTally] = [:]
     }
 
     private let state = Mutex(State())
@@ -89,7 +94,22 @@ final class RunMetrics: Sendable {
                 state.outside.add(verdict, latency: outcome.latency, attempts: outcome.attempts, failure: outcome.failure)
             }
             state.second.add(verdict, latency: outcome.latency, attempts: outcome.attempts, failure: outcome.failure)
+            if let cut = state.cut, let host = outcome.via?.process.host?.number {
+                state.sides[cut.contains(host) ? "minority" : "majority", default: OperationTally()]
+                    .add(verdict, latency: outcome.latency, attempts: outcome.attempts, failure: outcome.failure)
+            }
         }
+    }
+
+    /// Starts (a set of hosts) or ends (nil) a partition: operations finishing meanwhile are
+    /// also counted by side.
+    func setCut(_ hosts: Set<Int>?) {
+        state.withLock { $0.cut = hosts }
+    }
+
+    /// The operations counted by side during partitions, majority first.
+    var sides: [(side: String, tally: OperationTally)] {
+        state.withLock { state in state.sides.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
     /// The operations finished since the last call, and the phase now.

@@ -19,6 +19,8 @@ struct OperationRunner: Sendable {
         var failure: String? = nil
         /// The node it last went through.
         var lastVia: NodeAddress? = nil
+        /// The same node (nil: none was live).
+        var via: LiveNode? = nil
     }
 
     func run(_ operation: KeyOperation, key: Int) async -> Outcome {
@@ -28,29 +30,31 @@ struct OperationRunner: Sendable {
         var attempts = 0
         var failure = "no live node"
         var via: NodeAddress?
+        var last: LiveNode?
         while true {
             let remaining = deadline - clock.now
             guard remaining > .zero, let node = membership.randomNode() else { break }
             attempts += 1
             via = node.process.address
+            last = node
             let result = await Self.within(remaining) { () async throws(ChordClientError) -> [UInt8]? in
                 try await Self.send(operation, key: key, through: node.client)
             }
             switch result {
             case .some(.success(let value)):
-                return Outcome(answer: .some(value), latency: clock.now - started, attempts: attempts)
+                return Outcome(answer: .some(value), latency: clock.now - started, attempts: attempts, via: node)
             case .some(.failure) where !node.isAlive:
                 failure = "via node killed"
                 continue  // the via node was killed under the request: another one, with the time left
             case .some(.failure(let error)):
                 return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: Self.reason(error),
-                               lastVia: via)
+                               lastVia: via, via: node)
             case .none:
                 return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: "deadline",
-                               lastVia: via)
+                               lastVia: via, via: node)
             }
         }
-        return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: failure, lastVia: via)
+        return Outcome(answer: .none, latency: clock.now - started, attempts: attempts, failure: failure, lastVia: via, via: last)
     }
 
     /// A failure's kind, for counting.

@@ -15,6 +15,8 @@ struct ChurnReport {
     var repairAfter: Duration?
     var kills = 0
     var restarts = 0
+    /// With a partition: the operations during it by side ("majority", "minority").
+    var sides: [(side: String, tally: OperationTally)] = []
     /// Scenario-specific lines: (JSON name, JSON value, text for the table).
     var details: [(name: String, json: String, text: String)] = []
     /// Why the run could not finish, if it could not.
@@ -62,6 +64,7 @@ struct ChurnReport {
             ("ring_exact_after_last_kill_s", optionalSeconds(exactAfterLastKill)), ("repair_after_s", optionalSeconds(repairAfter)),
             ("kills", String(kills)), ("restarts", String(restarts)),
         ]
+        members += sides.map { ("partition_\($0.side)_side", tallyJSON($0.tally)) }
         members += details.map { ($0.name, $0.json) }
         members += [("failure", JSONText.string(failure)), ("passed", passed ? "true" : "false")]
         return JSONText.object(members)
@@ -84,6 +87,10 @@ struct ChurnReport {
         if !settings.faultArguments.isEmpty {
             lines.append("injected faults on every node: " + settings.faultArguments.joined(separator: " "))
         }
+        if settings.scenario == .partition {
+            lines.append("partition under \(JSONText.number(settings.opsRate)) ops/s from \(settings.clients) clients, "
+                + "each client on its node's host")
+        }
         if settings.scenario == .churn {
             lines.append("churn: \(secondsText(settings.duration)) s, \(settings.scheduleText), restart \(settings.restart.rawValue), "
                 + "\(JSONText.number(settings.opsRate)) ops/s from \(settings.clients) clients")
@@ -93,8 +100,12 @@ struct ChurnReport {
             "phase           ops       ok        failed    wrong     success   p50 ms    p99 ms",
             row("during churn", during),
             row("outside churn", outside),
+        ]
+        lines += sides.map { row("\($0.side) side", $0.tally) }
+        lines += [
             "",
-            "failures             during: \(reasonsText(during)); outside: \(reasonsText(outside))",
+            "failures             during: \(reasonsText(during)); outside: \(reasonsText(outside))"
+                + sides.map { "; \($0.side) side: \(reasonsText($0.tally))" }.joined(),
             "wrong reads          \(during.wrongReads + outside.wrongReads)",
             "lost writes          \(verification.lost) (of \(settings.keys) keys; \(verification.unreadable) unreadable)",
             "ring exact after     " + (exactAfter.map { JSONText.number(seconds($0)) + " s" } ?? "NOT within the limit")

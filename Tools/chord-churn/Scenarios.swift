@@ -13,6 +13,7 @@ extension Harness {
             case .churn: try await runChurn(into: &report)
             case .killTwoReplicas: try await runKillTwoReplicas(into: &report)
             case .fullRestart: try await runFullRestart(into: &report)
+            case .partition: try await runPartition(into: &report)
             }
         } catch {
             report.failure = "\(error)"
@@ -23,6 +24,7 @@ extension Harness {
         report.outside = totals.outside
         report.kills = metrics.kills
         report.restarts = metrics.restarts
+        report.sides = metrics.sides
         return report
     }
 
@@ -94,7 +96,7 @@ extension Harness {
         if settings.dataDirectory != nil {
             // With their disks, both come back on their addresses with their keys.
             for node in [first, second] {
-                try await churner.startNode(listen: node.process.address.description)
+                try await churner.startNode(listen: node.process.address.description, host: node.process.host)
                 metrics.countRestart()
             }
             let restarted = ContinuousClock.now
@@ -126,7 +128,7 @@ extension Harness {
         let restartStart = ContinuousClock.now
         // The first creates a ring again, the others join it: each recovers its store first.
         for node in victims {
-            try await churner.startNode(listen: node.process.address.description)
+            try await churner.startNode(listen: node.process.address.description, host: node.process.host)
             metrics.countRestart()
         }
         let restarted = ContinuousClock.now
@@ -140,6 +142,41 @@ extension Harness {
             report.details.append(("full_service_after_s", JSONText.number(seconds(full)),
                                    secondsText(full) + " s from the first restart (\(secondsText(ContinuousClock.now - killed)) s since the kill, read-back included)"))
         }
+    }
+
+    /// Load and warm-up, then with the workload running cut a minority of the test bed's
+    /// hosts off (their links down) for the partition's length, heal, keep the workload going
+    /// for 5 s more; then the ring's recovery (timed from the heal) and the read-back. Every
+    /// operation during the cut is counted by the side of the node it went through.
+    func runPartition(into report: inout ChurnReport) async throws {
+        guard let bed else { throw HarnessError("the partition scenario needs --hosts") }
+        try await startLoadAndWarmUp()
+        var random = SeededRandom(seed: settings.seed &+ 5)
+        var order = bed.hosts
+        for index in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(index, random.nextInt(below: index + 1)) }
+        let cut = order.prefix(settings.partitionHosts).sorted { $0.number < $1.number }
+        let cutNodes = membership.live.filter { node in cut.contains { $0.number == node.process.host?.number } }
+        let cutAt = ContinuousClock.now
+        let healAt = cutAt + settings.partitionFor
+        async let operations: Void = workload.run(until: healAt + .seconds(5))
+        metrics.setCut(Set(cut.map(\.number)))
+        try bed.cut(cut)
+        let names = cut.map(\.namespace).joined(separator: ", ")
+        events.note("cut off \(cut.count) of \(bed.hosts.count) hosts (\(names)) with \(cutNodes.count) of \(membership.count) nodes")
+        report.details.append(("partition", JSONText.object([
+            ("hosts_cut", JSONText.array(cut.map { JSONText.string($0.namespace) })),
+            ("nodes_cut", String(cutNodes.count)), ("hosts", String(bed.hosts.count)), ("nodes", String(membership.count)),
+            ("seconds", JSONText.number(seconds(settings.partitionFor))),
+        ]), "\(cut.count) of \(bed.hosts.count) hosts cut off (\(names)), \(cutNodes.count) of \(membership.count) nodes, "
+            + "for \(secondsText(settings.partitionFor)) s"))
+        try? await Task.sleep(until: healAt, clock: .continuous)  // the partition's length
+        try bed.heal(cut)
+        metrics.setCut(nil)
+        let healed = ContinuousClock.now
+        events.note("healed")
+        await settle(since: healed, into: &report)
+        await operations
+        await verifyKeys(into: &report)
     }
 
     /// How many keys have every one of `killed` among their R replicas (the owner and its

@@ -19,9 +19,10 @@ do {
 }
 
 // Interrupted: kill every node started, by PID, then exit.
-Interrupts.onInterrupt { [cluster = harness.cluster] in
+Interrupts.onInterrupt { [cluster = harness.cluster, bed = harness.bed] in
     cluster.killAll()
-    StandardStreams.printError("\nchord-churn: interrupted; every node killed")
+    bed?.remove()
+    StandardStreams.printError("\nchord-churn: interrupted; every node killed\(bed == nil ? "" : ", the test bed removed")")
 }
 
 StandardStreams.printError("chord-churn: seed \(settings.seed)")
