@@ -4,6 +4,10 @@ import ClusterSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why the multi-host tests cannot run here (nil: they can): they need root and network
 /// namespaces. Said once, visibly, by the disabled tests' comment.
 private let bedUnavailable = NetworkBed.unavailableReason
@@ -105,6 +109,52 @@ extension Integration {
             let remnants = NetworkBed.remnants(named: bed.name)
             #expect(remnants.namespaces.isEmpty && remnants.links.isEmpty, "left behind: \(remnants)")
             cluster.killAll()
+        }
+
+        @Test("chord-ring --hosts 2 serves a ring across two hosts, and Ctrl-C stops every node and removes the test bed")
+        func chordRingOnHosts() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chord-ring-hosts-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let outputFile = directory.appendingPathComponent("stdout")
+            _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+            let process = Process()
+            process.executableURL = ChordBinaries.url("chord-ring")
+            process.arguments = ["--hosts", "2", "--nodes", "4"]
+            let output = try FileHandle(forWritingTo: outputFile)
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
+            let watcher = ExitWatcher(process)
+            try process.run()
+            var stopped = false
+            defer { if !stopped { kill(process.processIdentifier, SIGKILL) } }
+            func printed() -> String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+            // chord-ring prints the addresses, then the example commands, once every node serves.
+            let ready = await poll(timeout: .seconds(30), interval: .milliseconds(100)) { printed().contains("Press Ctrl-C") ? true : nil }
+            try #require(ready == true, "chord-ring did not come up: \(printed())")
+            let nodeLines = printed().split(separator: "\n").filter { $0.hasPrefix("node ") }
+            #expect(nodeLines.count == 4)
+            #expect(nodeLines.filter { $0.hasSuffix("host ring-h1") }.count == 2)
+            // "node 1: 10.211.X.11:4000  id ...  pid ...  host ring-h1"
+            let first = try #require(nodeLines.first.map { String($0.split(separator: " ")[2]) })
+            let last = try #require(nodeLines.last.map { String($0.split(separator: " ")[2]) })
+            let inHost1 = (URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "exec", "ring-h1"])
+            let inHost2 = (URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "exec", "ring-h2"])
+            let put = try await Tools.run("dht", ["--via", first, "put", "across", "hosts"], launcher: inHost1)
+            #expect(put.status == 0, "\(put)")
+            let get = try await Tools.run("dht", ["--via", last, "get", "across"], launcher: inHost2)
+            #expect(get.status == 0 && get.output.trimmingCharacters(in: .whitespacesAndNewlines) == "hosts", "\(get)")
+            let pids = nodeLines.compactMap { line in line.split(separator: " ").firstIndex(of: "pid").flatMap { Int32(line.split(separator: " ")[$0 + 1]) } }
+            #expect(pids.count == 4)
+
+            kill(process.processIdentifier, SIGINT)
+            let status = await watcher.wait(timeout: .seconds(40))
+            stopped = status != nil
+            #expect(status == 0, "chord-ring: \(printed())")
+            #expect(pids.allSatisfy { kill($0, 0) != 0 }, "a node outlived chord-ring")
+            let remnants = NetworkBed.remnants(named: "ring")
+            #expect(remnants.namespaces.isEmpty && remnants.links.isEmpty, "left behind: \(remnants)")
         }
 
         /// Puts through a client inside one host, reads back through every member from inside

@@ -25,7 +25,7 @@ public final class NetworkBed: Sendable {
         public let ipv4: String
         public let ipv6: String
         /// The bridge side of its veth pair, taken down to cut the host off.
-        let link: String
+        public let link: String
 
         /// The host's address of `family` with `port`, as chord-node's `--listen` takes it.
         public func address(port: Int, ipv6 useIPv6: Bool = false) -> String {
@@ -55,13 +55,16 @@ public final class NetworkBed: Sendable {
     /// Where beds record the PID of the process that made them.
     private static let ownerDirectory = "/run/chord-netbed"
 
-    /// Nil when beds can be made here; otherwise why not, in one line.
-    public static var unavailableReason: String? {
+    /// Nil when beds can be made here; otherwise why not, in one line. Found out once per
+    /// process (tests ask it from many threads at once).
+    public static let unavailableReason: String? = probe()
+
+    private static func probe() -> String? {
         guard NetworkNamespace.isSuperuser else { return "not root (network namespaces and links need root)" }
         guard let ip = ipBinary else { return "iproute2's ip is not installed" }
         // A namespace can be made and removed: some containers forbid it even to root.
         let probe = "chord-probe-\(CurrentProcess.id)"
-        guard (try? run(ip, ["netns", "add", probe])) != nil else { return "ip netns add is not allowed here" }
+        do { try run(ip, ["netns", "add", probe]) } catch { return "ip netns add is not allowed here (\(error))" }
         _ = try? run(ip, ["netns", "del", probe])
         return nil
     }
