@@ -34,6 +34,11 @@ public final class KeyValueWorkload {
         /// (`isKnowable`): the live nodes cannot know that value then. Not lost: the replicas
         /// bring it back when they restart with their disks.
         public var readsWrongWhileReplicasDown = 0
+        /// Gets that returned an older value than the latest acknowledged write (or nothing)
+        /// during or after a partition (`acrossPartition`), before repair brought the sides
+        /// together: reads are not linearizable across a partition. Not lost: the final
+        /// read-back checks that.
+        public var readsStaleAcrossPartition = 0
         /// Operations answered with a failure status (timedOut, unavailable, ...).
         public var failed = 0
         /// Operations whose coordinator crashed before answering.
@@ -56,6 +61,9 @@ public final class KeyValueWorkload {
     /// of a key no live member could answer right, because every replica holding its latest
     /// write is down (the store scenario's whole-replica-set outages), is counted apart.
     public var isKnowable: ((_ key: Int, _ allowed: [[UInt8]?]) -> Bool)?
+    /// Whether a partition has split the ring (it may have healed since): a wrong read is
+    /// then counted as stale across the partition.
+    public var acrossPartition: (() -> Bool)?
     /// Per key, the recent acknowledged operations (debugging).
     var history: [[String]]
     /// Statistics so far.
@@ -143,6 +151,9 @@ public final class KeyValueWorkload {
         case (.ok, .get):
             statistics.readsCorrect += 1
             statistics.latencies.append(now - request.issued)
+        case (.wrongRead, _) where acrossPartition?() == true:
+            statistics.readsStaleAcrossPartition += 1
+            statistics.latencies.append(now - request.issued)
         case (.wrongRead, _) where request.unknowable || isKnowable?(request.key, ledger.values(of: request.key)) == false:
             statistics.readsWrongWhileReplicasDown += 1
             statistics.latencies.append(now - request.issued)
@@ -203,6 +214,10 @@ public final class KeyValueWorkload {
                     verification.correct += 1
                 } else {
                     verification.lost += 1
+                    if debug {
+                        print("LOST k\(key): read \(Self.text(seen)), allowed \(ledger.values(of: key).map(Self.text)) history \(history[key])")
+                        onWrongRead?(key)
+                    }
                     if verification.examples.count < 5 {
                         verification.examples.append("k\(key): read \(Self.text(seen)), allowed \(ledger.values(of: key).map(Self.text))")
                     }

@@ -26,6 +26,11 @@ extension Scenario {
         var nextFailure = perNodeRate > 0
             ? start + exponential(&simulation.scenarioRandom, rate: perNodeRate * Double(settings.nodes)) : Instant(nanoseconds: .max)
         var nextOutage = settings.outageEvery.map { start + $0 } ?? Instant(nanoseconds: .max)
+        // A partition over the middle half of the workload, if asked for.
+        var splitAt = settings.split.map { _ in start + settings.duration / 4 }
+        var healAt = settings.split.map { _ in start + settings.duration * 3 / 4 }
+        var split = false
+        workload.acrossPartition = settings.split == nil ? nil : { split }
         if settings.outageEvery != nil {
             workload.isKnowable = { [unowned simulation] key, allowed in
                 simulation.someLiveMemberHolds(KeyValueWorkload.keyBytes(key), oneOf: allowed)
@@ -50,6 +55,21 @@ extension Scenario {
                 nextFailure = simulation.now + exponential(&simulation.scenarioRandom,
                                                            rate: perNodeRate * Double(simulation.liveIndices.count))
             }
+            if let at = splitAt, simulation.now >= at, let fraction = settings.split {
+                // The minority side: a random fraction of the hosts (at least one).
+                var order = Array(simulation.hosts.indices)
+                for index in stride(from: order.count - 1, to: 0, by: -1) {
+                    order.swapAt(index, simulation.scenarioRandom.nextInt(below: index + 1))
+                }
+                let minority = Set(order.prefix(max(1, Int(Double(order.count) * fraction))))
+                simulation.partition { minority.contains($0) ? 1 : 0 }
+                split = true
+                splitAt = nil
+            }
+            if let at = healAt, simulation.now >= at, splitAt == nil {
+                simulation.heal()
+                healAt = nil
+            }
             if simulation.now >= nextOutage && simulation.now < end, let every = settings.outageEvery {
                 // Every replica of one range at once: without disks its keys would be gone.
                 for victim in simulation.replicaSet(of: simulation.scenarioRandom.nextIdentifier()) {
@@ -69,6 +89,7 @@ extension Scenario {
         // Let the last operations finish, then measure how fast every key is back to R replicas.
         try simulation.run(for: simulation.nodeConfig.clientRequestDeadline + Nanos.seconds(1))
         let exactAfter = try runUntilExact(simulation, limit: end + settings.convergenceLimit)
+        if split, exactAfter != nil { simulation.ringsMerged() }
         var replicatedAt: Instant?
         while simulation.now < end + settings.convergenceLimit {
             if simulation.replicaShortfall(keys: settings.keys, workload: workload) == 0 {
@@ -99,6 +120,9 @@ extension Scenario {
         report.add("reads_wrong", .int(stats.readsWrong))
         if settings.outageEvery != nil {
             report.add("reads_wrong_while_all_replicas_down", .int(stats.readsWrongWhileReplicasDown))
+        }
+        if settings.split != nil {
+            report.add("reads_stale_across_partition", .int(stats.readsStaleAcrossPartition))
         }
         report.add("failed", .int(stats.failed))
         report.add("lost_with_coordinator", .int(stats.lostWithCoordinator))
@@ -191,15 +215,16 @@ extension Simulation {
         return lines.joined(separator: "\n")
     }
 
-    /// How many written keys are not held, in their newest version, by all R of their
-    /// designated replicas (the owner and its next R − 1 live members).
+    /// How many written keys are not held, in the newest version any live node holds, by
+    /// all R of their designated replicas (the owner and its next R − 1 live members). A
+    /// newer copy elsewhere (say, written on the other side of a healed partition) counts.
     func replicaShortfall(keys: Int, workload: KeyValueWorkload) -> Int {
         var short = 0
+        let live = cores.compactMap { $0 }
         for key in 0..<keys {
             let id = Identifier.forKey(bytes: KeyValueWorkload.keyBytes(key))
-            let holders = replicaSet(of: id).map { cores[$0]?.store.item(id)?.version }
-            guard let newest = holders.compactMap({ $0 }).max() else { continue }  // never written in the replica set
-            if holders.contains(where: { $0 != newest }) { short += 1 }
+            guard let newest = live.compactMap({ $0.store.version(id) }).max() else { continue }  // never written
+            if replicaSet(of: id).contains(where: { cores[$0]?.store.version(id) != newest }) { short += 1 }
         }
         return short
     }

@@ -41,6 +41,9 @@ public struct ScenarioSettings: Sendable {
     /// Store scenario with `disks`: this often, every replica of one key's range (its owner
     /// and next R − 1 members) crashes at once and stays down for `outageDowntime`. Nil: never.
     public var outageEvery: Int64?
+    /// Store scenario: for the middle half of the duration, this fraction of the hosts (drawn
+    /// at random) is cut off from the others, then healed. Nil: no partition.
+    public var split: Double?
     /// How long a whole replica set stays down.
     public var outageDowntime: Int64 = Nanos.seconds(30)
     /// How long one sync of a simulated disk takes.

@@ -51,6 +51,7 @@ let usage = Usage(
         .value("downtime", "SECONDS", "with --disks: how long a crashed host stays down (default 0)"),
         .value("outage-every", "SECONDS", "with --disks: this often crash a key's whole replica set at once (default never)"),
         .value("outage-downtime", "SECONDS", "how long such a replica set stays down (default 30)"),
+        .value("split", "FRACTION", "store: cut this fraction of the hosts off for the middle half of --duration, then heal"),
         .value("sync-ms", "MS", "with --disks: how long one sync of a simulated disk takes (default 2)"),
         .value("replicas", "R", "replication factor (default 3)"),
         .value("write-quorum", "W", "write quorum (default 2)"),
@@ -96,6 +97,10 @@ let (arguments, scenario, settings) = usage.settings(program: "chord-sim") { arg
     if arguments.string("outage-every") != nil {
         guard parsed.disks else { throw UsageError("--outage-every needs --disks: without disks a whole replica set down loses its keys") }
         parsed.outageEvery = Nanos.fromSeconds(try arguments.double("outage-every", default: 600, in: 1...1e9))
+    }
+    if arguments.string("split") != nil {
+        guard scenario == .store else { throw UsageError("--split goes with the store scenario") }
+        parsed.split = try arguments.double("split", default: 0.375, in: 0.01...0.5)
     }
     parsed.outageDowntime = Nanos.fromSeconds(try arguments.double("outage-downtime", default: 30, in: 0...1e6))
     parsed.syncLatency = Nanos.fromSeconds(try arguments.double("sync-ms", default: 2, in: 0...10_000) / 1000)

@@ -183,6 +183,7 @@ public final class ChordNode {
         if changes.stabilizeSoon { schedule.runSoon(.stabilize, now: now) }
         for move in changes.predecessorMoves { repair.predecessorMoved(move) }
         if changes.replicaSetChanged { repair.replicaSetChanged() }
+        if changes.peerReturned { repair.ringsMayHaveMerged() }
     }
 
     private func lookupFinished(_ lookup: FinishedLookup) {

@@ -28,6 +28,11 @@ final class Repair {
     private var vouchedRanges = BoundedDictionary<NodeAddress, (lower: Identifier, upper: Identifier, at: Instant)>(
         capacity: Repair.maximumVouchers)
     private var retirementInFlight = false
+    /// This retirement round's stale copies not yet handed on, ascending: the round walks the
+    /// ring once, one owner's run after another.
+    private var retirementQueue: [Identifier] = []
+    /// Anti-entropy rounds that also run a retirement round, after the rings may have merged.
+    private var eagerRetirementRounds = 0
     /// A graceful leave is under way.
     private(set) var isLeaving = false
 
@@ -41,6 +46,11 @@ final class Repair {
     static let maximumVouchers = 256
     /// Most transfers at once; a repair push beyond it waits for the next anti-entropy round.
     static let maximumTransfers = 256
+    /// Most owners one retirement round hands stale copies to (one lookup each).
+    static let maximumRetirementRuns = 64
+    /// After a peer once declared dead answers again, this many anti-entropy rounds also
+    /// retire stale copies (the ring is reshaping for about that long).
+    static let eagerRetirementAfterMerge = 15
 
     init(context: NodeContext, ring: Ring, storage: Storage, messenger: Messenger, lookups: Lookups) {
         self.context = context
@@ -193,6 +203,24 @@ final class Repair {
     /// replica that restarted empty under the same identifier is noticed by nothing else.
     func runAntiEntropy() {
         for replica in ring.replicas { synchronize(with: replica) }
+        if eagerRetirementRounds > 0 {
+            eagerRetirementRounds -= 1
+            retireStaleCopies(copyingAllNotOwned: true)
+        }
+    }
+
+    /// A peer once declared dead answered again: two rings that formed during a partition
+    /// may be merging. Each side's writes sit on the nodes that were that side's owners and
+    /// replicas, many of which replicate nothing of those ranges in the merged ring, and the
+    /// owners' anti-entropy never asks them; they still count as vouched for (by owners from
+    /// before the merge) for a while, so retirement leaves them too. Without more, a write
+    /// acknowledged on one side stays hidden behind the other side's older copies for
+    /// minutes, and the read-back calls it lost. So for a while every anti-entropy round
+    /// also copies every key this node does not own to its owner (skipping owners this node
+    /// replicates for), where the newer version wins; nothing is deleted by these rounds
+    /// (deleting is for retirement, with vouching, which guards replicas during churn).
+    func ringsMayHaveMerged() {
+        eagerRetirementRounds = Self.eagerRetirementAfterMerge
     }
 
     /// Sends `replica` the digests of the owned range (unless a round with it is still open,
@@ -289,11 +317,41 @@ final class Repair {
     /// at the keys it neither owns nor holds for an owner that vouched for it lately, hands
     /// them to their owner (a lookup finds it) and, once acknowledged, deletes them.
     /// Retirement finishes in minutes, long before tombstones are collected (an hour).
-    func retireStaleCopies() {
+    ///
+    /// With `copyingAllNotOwned` (after rings may have merged), the round takes every key
+    /// this node does not own, vouched for or not, and copies without deleting.
+    func retireStaleCopies(copyingAllNotOwned: Bool = false) {
         guard ring.phase == .member, !isLeaving, !retirementInFlight else { return }
         let now = context.now
         vouchedRanges.filter { _, range in now - range.at <= vouchingLifetime }
-        guard let first = storage.store.allIdentifiers.first(where: { !isResponsible(for: $0) }) else { return }
+        retirementCopiesOnly = copyingAllNotOwned
+        retirementQueue = storage.store.allIdentifiers.filter(isStale).sorted()
+        retirementRuns = 0
+        retireNextRun()
+    }
+
+    /// Owners handed stale copies in this round.
+    private var retirementRuns = 0
+    /// This round copies every key not owned here and deletes nothing.
+    private var retirementCopiesOnly = false
+
+    /// Whether this round hands `id` on.
+    private func isStale(_ id: Identifier) -> Bool {
+        retirementCopiesOnly ? !ring.owns(id) : !isResponsible(for: id)
+    }
+
+    /// Looks up the owner of the next stale copy of the round (if any is left, and the round
+    /// has runs left).
+    private func retireNextRun() {
+        guard ring.phase == .member, !isLeaving, retirementRuns < Self.maximumRetirementRuns else {
+            retirementQueue = []
+            return
+        }
+        while let first = retirementQueue.first, storage.store.item(first) == nil || !isStale(first) {
+            retirementQueue.removeFirst()
+        }
+        guard let first = retirementQueue.first else { return }
+        retirementRuns += 1
         retirementInFlight = true
         lookups.start(LookupRequest(target: first, purpose: .retire(from: first), confirmOwner: true))
     }
@@ -302,18 +360,36 @@ final class Repair {
     /// from `first` up to the owner (no node lies in between).
     func retirementLookupFinished(from first: Identifier, _ outcome: Result<LookupResult, LookupFailure>) {
         retirementInFlight = false
-        guard case .success(let result) = outcome else { return }
+        guard case .success(let result) = outcome else {
+            retirementQueue = []
+            return
+        }
+        handOnStaleCopies(from: first, to: result)
+        // The round goes on past this owner: the queue is ascending, so what is left lies
+        // beyond it (or, when the run wrapped past zero, nothing is).
+        let owner = result.owner.id
+        if owner < first {
+            retirementQueue = []
+        } else {
+            retirementQueue.removeAll { $0 <= owner }
+        }
+        retireNextRun()
+    }
+
+    /// Hands `first` and the stale copies after it up to the owner `result` found to that
+    /// owner, unless this node is the owner or one of its replicas after all.
+    private func handOnStaleCopies(from first: Identifier, to result: LookupResult) {
         let owner = result.owner
         // If this node is the owner or one of its replicas after all, vouching will catch up.
         guard owner.id != me.id, !result.successors.prefix(config.replicas - 1).contains(where: { $0.id == me.id }) else {
             return
         }
         let reach = first.distance(to: owner.id)
-        let run = storage.store.allIdentifiers.filter { first.distance(to: $0) <= reach && !isResponsible(for: $0) }
+        let run = storage.store.allIdentifiers.filter { first.distance(to: $0) <= reach && isStale($0) }
             .sorted { first.distance(to: $0) < first.distance(to: $1) }
         guard !run.isEmpty else { return }
         context.counters.retiredRuns += 1
-        startTransfer(to: owner, reason: .retire, identifiers: run, deleteAfterwards: true)
+        startTransfer(to: owner, reason: .retire, identifiers: run, deleteAfterwards: !retirementCopiesOnly)
     }
 
     // MARK: Test fixtures

@@ -195,6 +195,7 @@ final class Ring {
     @inline(__always)
     func heardFrom(_ address: NodeAddress) {
         if !deadPeers.isEmpty, let dead = deadPeers.removeValue(forKey: address) {
+            changes.peerReturned = true
             context.event(.peerReturned(dead.peer))
         }
     }
@@ -418,9 +419,11 @@ struct RingChanges {
     var joined = false
     /// Stabilize should run at once.
     var stabilizeSoon = false
+    /// A peer once declared dead answered again: rings may be merging.
+    var peerReturned = false
 
     /// Whether nothing changed.
-    var isEmpty: Bool { !replicaSetChanged && predecessorMoves.isEmpty && !becameMember && !stabilizeSoon }
+    var isEmpty: Bool { !replicaSetChanged && predecessorMoves.isEmpty && !becameMember && !stabilizeSoon && !peerReturned }
 }
 
 /// A member's predecessor moved to `to`; its owned range was (lower, me] before.
