@@ -524,6 +524,23 @@ extension SystemError {
         SystemError(call: call, errno: EMSGSIZE)
     }
 
+    /// Why binding a socket to `address` failed, in words a user can act on: the address is
+    /// in use, not one of this host's, or needs privileges; otherwise the system's text.
+    public func bindAdvice(for address: NodeAddress) -> String {
+        switch errno {
+        case EADDRINUSE:
+            return "address already in use: another process has UDP port \(address.port) there "
+                + "(stop it, or choose another port) [\(call): errno \(errno)]"
+        case EADDRNOTAVAIL:
+            return "not an address of this host: listen on one of its addresses, or on 0.0.0.0 or [::] with --advertise "
+                + "[\(call): errno \(errno)]"
+        case EACCES:
+            return "permission denied: ports below 1024 need privileges [\(call): errno \(errno)]"
+        default:
+            return description
+        }
+    }
+
     /// Whether a failed send is worth retrying later: a full buffer, no memory, or an
     /// unreachable or refusing destination (ICMP errors reported on a later send).
     package var isTransientSendFailure: Bool {

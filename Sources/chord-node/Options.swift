@@ -24,6 +24,9 @@ let usage = Usage(
     With --cluster-key-file, every datagram is authenticated with the key (HMAC-SHA-256, a
     timestamp within 30 s); datagrams without a valid tag are dropped and counted. Every node
     and client of the ring needs the same file.
+    Exit status: 0 left the ring gracefully; 1 the leave could not hand every key over, was
+    forced, or a failure stopped the node; 2 usage error; 3 cannot listen on the --listen
+    address (in use, not an address of this host, or a privileged port).
     """,
     options: [
         .value("listen", "HOST:PORT", "address to bind (required; port 0 picks a free one); advertised unless --advertise"),

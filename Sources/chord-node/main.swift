@@ -20,8 +20,8 @@ do {
     runner = try NodeRunner(listen: settings.listen, advertise: settings.advertise, config: settings.config, seed: seed,
                             codec: WireCodecAdapter(clusterKey: settings.clusterKey?.key), logger: logger, options: options)
 } catch {
-    logger.error("cannot listen on \(settings.listen): \(error)")
-    CurrentProcess.exit(1)
+    logger.error("cannot listen on \(settings.listen): \(error.bindAdvice(for: settings.listen))")
+    CurrentProcess.exit(ExitStatus.cannotListen)
 }
 
 if let path = settings.dataDirectory {
@@ -43,7 +43,7 @@ if let path = settings.dataDirectory {
         }
     } catch {
         logger.error("\(error)")
-        CurrentProcess.exit(1)
+        CurrentProcess.exit(ExitStatus.failed)
     }
 }
 
@@ -61,6 +61,6 @@ logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived
             + "oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)"
             + (settings.faults.isActive ? ", fault-dropped \(traffic.faultDropped), fault-delayed \(traffic.faultDelayed)" : ""))
 switch reason {
-case .leaveCompleted: CurrentProcess.exit(0)
-case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(1)
+case .leaveCompleted: CurrentProcess.exit(ExitStatus.left)
+case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(ExitStatus.failed)
 }

@@ -52,6 +52,20 @@ extension Integration {
             }
         }
 
+        @Test("--listen on a UDP port another socket holds: one line saying so on stderr, exit 3, no crash")
+        func portInUse() async throws {
+            let holder = try UDPSocket(binding: NodeAddress(ipv4: 0x7F00_0001, port: 0))
+            let taken = holder.localAddress
+            let result = try await Tools.run("chord-node", ["--listen", taken.description], timeout: .seconds(10))
+            #expect(result.status == 3, "\(result)")
+            #expect(result.stdout.isEmpty, "\(result)")
+            let lines = result.errors.split(separator: "\n")
+            #expect(lines.count == 1, "\(result)")
+            #expect(result.errors.contains("cannot listen on \(taken): address already in use"), "\(result)")
+            #expect(result.errors.contains("another process has UDP port \(taken.port)"), "\(result)")
+            withExtendedLifetime(holder) {}  // held until the node has tried
+        }
+
         @Test("--help: usage on stdout, exit 0")
         func help() async throws {
             for (tool, arguments) in [("dht", ["--help"]), ("dht", ["get", "--help"]), ("dhtlookup", ["--help"]),
