@@ -31,15 +31,16 @@ extension JoinStall {
     public func logText(targets: String?) -> String {
         let seconds = Int((Double(waited) / 1e9).rounded())
         let addresses = tried.map(\.description).joined(separator: ", ")
-        let named = targets.map { "\($0) (\(addresses))" } ?? addresses
+        let named = addresses + (targets.map { $0 == addresses ? "" : " (--join \($0))" } ?? "")
         let head = "not joined after \(seconds) s: "
         switch reason {
         case .noAnswer:
             return head + "no answer from \(named). Is a chord-node running there, already in a ring? Is the address right? "
                 + "A firewall must let UDP through to that port, and back to port \(advertised.port) of this host. Still trying"
         case .advertisedAddressUnseen(let target):
-            return head + "\(target) answers this host, but drops every request naming this node \(advertised): they come "
-                + "from another address. Is --advertise \(advertised) an address of this host that peers can reach? Still trying"
+            return head + "the join target \(target) answers, but drops every request that names this node \(advertised), "
+                + "because they come from another address (and answers to \(advertised) would not reach this node). "
+                + "Is --advertise \(advertised) an address of this host that peers can reach? Still trying"
         case .incomplete:
             return head + "\(named) answered, but the join did not complete (the successor named did not answer). Still trying"
         }

@@ -372,6 +372,38 @@ enum Syscalls {
         return .success(addresses)
     }
 
+    /// The IPv4 and IPv6 addresses assigned to this host's interfaces (getifaddrs), port 0,
+    /// without repeats.
+    static func interfaceAddresses() -> Result<[NodeAddress], SystemError> {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return .failure(failure("getifaddrs")) }
+        defer { freeifaddrs(list) }
+        var addresses: [NodeAddress] = []
+        var entry = list
+        while let current = entry {
+            if let raw = current.pointee.ifa_addr {
+                let length: Int
+                switch Int32(raw.pointee.sa_family) {
+                case AF_INET: length = MemoryLayout<sockaddr_in>.size
+                case AF_INET6: length = MemoryLayout<sockaddr_in6>.size
+                default: length = 0
+                }
+                if length > 0 {
+                    var storage = sockaddr_storage()
+                    withUnsafeMutableBytes(of: &storage) { target in
+                        target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: length))
+                    }
+                    if let found = SocketAddress(storage: storage, length: length)?.nodeAddress.with(port: 0),
+                       !addresses.contains(found) {
+                        addresses.append(found)
+                    }
+                }
+            }
+            entry = current.pointee.ifa_next
+        }
+        return .success(addresses)
+    }
+
     /// Whether `code` is the full-disk error.
     static func isNoSpace(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
 

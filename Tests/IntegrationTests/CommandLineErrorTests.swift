@@ -36,7 +36,7 @@ extension Integration {
             }
         }
 
-        @Test("a wildcard --listen without --advertise, a --join of the other family or an unknown host: a clear usage error")
+        @Test("a wildcard --listen without --advertise, a --join of the other family or an unknown host, a bad --join-timeout: a clear usage error")
         func listenAndJoinErrors() async throws {
             let cases: [([String], String)] = [
                 (["--listen", "0.0.0.0:4999"], "give --advertise"),
@@ -44,6 +44,8 @@ extension Integration {
                 (["--listen", "127.0.0.1:4999", "--advertise", "[::1]:4999"], "same family"),
                 (["--listen", "127.0.0.1:4999", "--join", "[::1]:4000"], "only reachable over IPv6"),
                 (["--listen", "127.0.0.1:4999", "--join", "nosuchhost.invalid:4000"], "cannot resolve 'nosuchhost.invalid'"),
+                (["--listen", "127.0.0.1:4999", "--join-timeout", "5"], "--join-timeout needs --join"),
+                (["--listen", "127.0.0.1:4999", "--join", "127.0.0.1:4000", "--join-timeout", "0"], "--join-timeout"),
             ]
             for (arguments, message) in cases {
                 let result = try await Tools.run("chord-node", arguments)

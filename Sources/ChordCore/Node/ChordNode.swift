@@ -237,6 +237,8 @@ public final class ChordNode {
             startLookup(joiner.retry())
         case .joinProbe(let attempt):
             joiner.probeIfSilent(attempt: attempt)
+        case .joinStallReport:
+            joiner.reportStall()
         case .clientRetry(let operationID):
             coordinator.route(operationID)
         case .ownerDeadline(let operationID):

@@ -36,7 +36,6 @@ final class Joiner {
     /// When the join began, the addresses tried, and when the next stall report is due.
     private var joinStarted = Instant.zero
     private var tried: [NodeAddress] = []
-    private var nextReport = Instant.zero
     private var reportInterval: Int64 = 0
 
     /// How many predecessor links the join walk may follow.
@@ -63,7 +62,7 @@ final class Joiner {
         targets = Self.distinct([bootstrap] + context.config.fallbackBootstraps, excluding: me.address)
         joinStarted = context.now
         reportInterval = context.config.joinStallReport
-        nextReport = joinStarted + reportInterval
+        context.schedule(.joinStallReport, at: joinStarted + reportInterval)
         return beginAttempt(through: bootstrap)
     }
 
@@ -170,14 +169,13 @@ final class Joiner {
     private func attemptFailed() {
         guard let contact = attemptContact else { return }
         context.event(.joinAttemptFailed(bootstrap: contact))
-        reportIfDue()
         context.schedule(.joinRetry, at: context.now + context.config.joinRetryDelay)
     }
 
-    /// Reports a join that has gone on for too long, and when to report it next.
-    private func reportIfDue() {
+    /// The join has gone on for too long: reports it, and when to report it next.
+    func reportStall() {
+        guard case .joining = ring.phase else { return }
         let now = context.now
-        guard now >= nextReport else { return }
         let reason: JoinStall.Reason
         if periodAnswered {
             reason = .incomplete
@@ -190,7 +188,7 @@ final class Joiner {
         periodAnswered = false
         probeAnswerer = nil
         reportInterval = min(reportInterval * 2, context.config.joinStallReportLimit)
-        nextReport = now + reportInterval
+        context.schedule(.joinStallReport, at: now + reportInterval)
     }
 
     /// Tries again, alternating between the join targets and members that have contacted us:
