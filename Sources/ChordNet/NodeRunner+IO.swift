@@ -14,7 +14,22 @@ extension NodeRunner {
             durableNews = nil
             handle(.durable(through: sequence))
         }
+        if joinResolutionDue, isServing {
+            joinResolutionDue = false
+            resolveJoinTargets()
+        }
         if persisted, isServing, let persister { persister.compactIfDue(store: node.store) }
+    }
+
+    /// A join attempt failed: resolves the join targets' host names again (blocking: the node
+    /// serves nothing while it joins) and gives the core what they give now, for its next
+    /// attempts. A name that gives nothing now keeps out of the list until it does again.
+    private func resolveJoinTargets() {
+        guard let joinTargets, case .joining = node.phase else { return }
+        let (addresses, failures) = joinTargets.resolve()
+        for failure in failures { logger.debug("join target \(failure)") }
+        logger.debug("join targets now \(addresses.map(\.description).joined(separator: ", "))")
+        if !addresses.isEmpty { handle(.joinTargets(addresses)) }
     }
 
     /// The sync thread made more of the store durable: tell the core (it sends what waited).
@@ -40,7 +55,10 @@ extension NodeRunner {
             send(envelope, to: destination)
         case .armTimer(let instant):
             armedTimer = instant
+        case .event(.joinStalled(let stall)):
+            logger.log(NodeEvent.joinStalled(stall).logLevel, stall.logText(targets: joinTargets.map { "\($0)" }))
         case .event(let event):
+            if case .joinAttemptFailed = event, joinTargets?.hasNames == true { joinResolutionDue = true }
             logger.log(event.logLevel, event.logText)
         case .lookupCompleted(let token, let result):
             logger.debug("lookup \(token) completed: \(result)")

@@ -46,6 +46,12 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     /// Draws of injected faults, and datagrams held back by injected delay (soonest first).
     var faultRandom: SeededRandom
     var delayedSends: [(due: Instant, bytes: [UInt8], destination: NodeAddress)] = []
+    /// The join targets as given, when some are host names to resolve again before each
+    /// attempt; whether that is due (a join attempt failed).
+    var joinTargets: JoinTargets?
+    var joinResolutionDue = false
+    /// When to give up joining (`RunnerOptions.joinTimeout`).
+    var joinDeadline: Instant?
 
     /// Runs a new node on `socket`, reading time from `clock`. The node advertises
     /// `advertising`, or the socket's bound address when nil. The configuration's wall-clock
@@ -93,18 +99,24 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
     /// The node's identifier: SHA-1 of the advertised address text.
     public var id: Identifier { node.me.id }
 
-    /// Starts the node: a new ring (`bootstrap` nil) or a join through `bootstrap`. Prints the
-    /// listening line when asked to. Once only.
-    public func start(bootstrap: NodeAddress?) {
+    /// Starts the node: a new ring (`bootstrap` nil) or a join through `bootstrap` (then the
+    /// configuration's fallbacks). With `targets` (the join targets as the user gave them,
+    /// `bootstrap` being the first address they gave), their host names are resolved again
+    /// after each failed join attempt, and the next attempts use what they give now. Prints
+    /// the listening line when asked to. Once only.
+    public func start(bootstrap: NodeAddress?, resolvingAgain targets: JoinTargets? = nil) {
         guard state == .created else { return }
         if options.handleTerminationSignals { installSignals() }
         state = .running
+        joinTargets = targets
+        if bootstrap != nil, let timeout = options.joinTimeout { joinDeadline = clock.now() + timeout }
         handle(.start(bootstrap: bootstrap))
         checkSpaceIfDue()
         if options.announceOnStandardOutput {
             StandardOutput.write("node \(id.hex) listening on \(address)\n")
         }
-        logger.info("node \(id.shortHex()) on \(address) " + (bootstrap.map { "joining through \($0)" } ?? "creating a ring"))
+        let through = targets.map(String.init(describing:)) ?? bootstrap.map(String.init(describing:))
+        logger.info("node \(id.shortHex()) on \(address) " + (through.map { "joining through \($0)" } ?? "creating a ring"))
         publish()
     }
 
@@ -139,6 +151,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
             logger.warning("leave did not finish within \(Double(options.leaveTimeout) / 1e9) s; stopping anyway")
             stop(.leaveTimedOut)
         }
+        giveUpJoiningIfDue()
         publish()
         if case .stopped(let reason) = state { return reason }
         return nil
@@ -151,6 +164,7 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         var wait = maximumWait
         if let armedTimer { wait = min(wait ?? .max, max(0, armedTimer - now)) }
         if let leaveDeadline { wait = min(wait ?? .max, max(0, leaveDeadline - now)) }
+        if let joinDeadline { wait = min(wait ?? .max, max(0, joinDeadline - now)) }
         if let due = delayedSends.first?.due { wait = min(wait ?? .max, max(0, due - now)) }
         guard let wait else { return -1 }
         let milliseconds = wait / 1_000_000 + (wait % 1_000_000 == 0 ? 0 : 1)
@@ -164,6 +178,21 @@ public final class NodeRunner<Socket: DatagramSocket, Clock: NodeClock> {
         if let last = lastSpaceCheck, now - last < Nanos.seconds(1) { return }
         lastSpaceCheck = now
         if let full = persister.spaceChanged() { handle(.storageFull(full)) }
+    }
+
+    /// Past `RunnerOptions.joinTimeout` and still joining: stop. A member no longer has a
+    /// join deadline.
+    private func giveUpJoiningIfDue() {
+        guard let deadline = joinDeadline, isServing else { return }
+        guard case .joining(let bootstrap) = node.phase else {
+            joinDeadline = nil
+            return
+        }
+        guard clock.now() >= deadline, let timeout = options.joinTimeout else { return }
+        let seconds = timeout % Nanos.seconds(1) == 0 ? "\(timeout / Nanos.seconds(1))" : "\(Double(timeout) / 1e9)"
+        logger.error("gave up joining through \(joinTargets.map(String.init(describing:)) ?? bootstrap.description) "
+                     + "after \(seconds) s (the join timeout)")
+        stop(.joinTimedOut)
     }
 
     private func fireTimerIfDue() {

@@ -4,6 +4,8 @@ import ChordCore
 public struct RunnerOptions: Sendable {
     /// After a leave request, stop anyway if the core has not finished by then.
     public var leaveTimeout: Int64 = Nanos.seconds(10)
+    /// Stop (`StopReason.joinTimedOut`) if the node has not joined by then (nil: keep trying).
+    public var joinTimeout: Int64?
     /// At most this many datagrams are read per wake-up before timers get their turn.
     public var receiveBatch = 64
     /// Print `node <id> listening on HOST:PORT` to standard output once started.

@@ -45,4 +45,6 @@ public enum StopReason: Sendable, Equatable {
     case forced
     /// Waiting on the socket failed.
     case failed(SystemError)
+    /// The node had not joined when `RunnerOptions.joinTimeout` passed.
+    case joinTimedOut
 }

@@ -372,6 +372,38 @@ enum Syscalls {
         return .success(addresses)
     }
 
+    /// The IPv4 and IPv6 addresses assigned to this host's interfaces (getifaddrs), port 0,
+    /// without repeats.
+    static func interfaceAddresses() -> Result<[NodeAddress], SystemError> {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return .failure(failure("getifaddrs")) }
+        defer { freeifaddrs(list) }
+        var addresses: [NodeAddress] = []
+        var entry = list
+        while let current = entry {
+            if let raw = current.pointee.ifa_addr {
+                let length: Int
+                switch Int32(raw.pointee.sa_family) {
+                case AF_INET: length = MemoryLayout<sockaddr_in>.size
+                case AF_INET6: length = MemoryLayout<sockaddr_in6>.size
+                default: length = 0
+                }
+                if length > 0 {
+                    var storage = sockaddr_storage()
+                    withUnsafeMutableBytes(of: &storage) { target in
+                        target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: length))
+                    }
+                    if let found = SocketAddress(storage: storage, length: length)?.nodeAddress.with(port: 0),
+                       !addresses.contains(found) {
+                        addresses.append(found)
+                    }
+                }
+            }
+            entry = current.pointee.ifa_next
+        }
+        return .success(addresses)
+    }
+
     /// Whether `code` is the full-disk error.
     static func isNoSpace(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
 
@@ -543,6 +575,23 @@ extension SystemError {
     /// A failure of `call` because the message was too long (EMSGSIZE).
     static func messageTooLong(call: String) -> SystemError {
         SystemError(call: call, errno: EMSGSIZE)
+    }
+
+    /// Why binding a socket to `address` failed, in words a user can act on: the address is
+    /// in use, not one of this host's, or needs privileges; otherwise the system's text.
+    public func bindAdvice(for address: NodeAddress) -> String {
+        switch errno {
+        case EADDRINUSE:
+            return "address already in use: another process has UDP port \(address.port) there "
+                + "(stop it, or choose another port) [\(call): errno \(errno)]"
+        case EADDRNOTAVAIL:
+            return "not an address of this host: listen on one of its addresses, or on 0.0.0.0 or [::] with --advertise "
+                + "[\(call): errno \(errno)]"
+        case EACCES:
+            return "permission denied: ports below 1024 need privileges [\(call): errno \(errno)]"
+        default:
+            return description
+        }
     }
 
     /// Whether a failed send is worth retrying later: a full buffer, no memory, or an

@@ -7,10 +7,12 @@ let usage = Usage(
     synopsis: "chord-node --listen HOST:PORT [--advertise HOST:PORT] [--join HOST:PORT] [options]",
     summary: """
     Runs one Chord DHT node on a UDP socket. Without --join it creates a new ring; with --join
-    it joins the ring through that member. Prints `node <id> listening on HOST:PORT` once
-    serving. SIGTERM or SIGINT makes it leave the ring gracefully: it hands every key to its
-    successor and exits 0; if it cannot (no successor answers within 8 s), or a second signal
-    comes, it exits 1. Logs go to standard error.
+    it joins the ring through that member (host names are resolved again before each
+    attempt). Prints `node <id> listening on HOST:PORT` once serving. While it cannot join
+    it says why on standard error after 5 s, then at growing intervals, and keeps trying
+    (until --join-timeout, if given). SIGTERM or SIGINT makes it leave the ring gracefully:
+    it hands every key to its successor and exits 0; if it cannot (no successor answers
+    within 8 s), or a second signal comes, it exits 1. Logs go to standard error.
     HOST is an IPv4 address, a bracketed IPv6 address or localhost; the node's identifier is
     SHA-1 of the canonical text of the address it advertises: --advertise, or --listen when
     that is a concrete address. Give the address peers reach it by. To bind every address
@@ -24,11 +26,16 @@ let usage = Usage(
     With --cluster-key-file, every datagram is authenticated with the key (HMAC-SHA-256, a
     timestamp within 30 s); datagrams without a valid tag are dropped and counted. Every node
     and client of the ring needs the same file.
+    Exit status: 0 left the ring gracefully; 1 the leave could not hand every key over, was
+    forced, or a failure stopped the node; 2 usage error; 3 cannot listen on the --listen
+    address (in use, not an address of this host, or a privileged port); 4 not joined
+    within --join-timeout.
     """,
     options: [
         .value("listen", "HOST:PORT", "address to bind (required; port 0 picks a free one); advertised unless --advertise"),
         .value("advertise", "HOST:PORT", "address peers reach this node by, if not --listen (required with 0.0.0.0 or [::])"),
         .value("join", "HOST:PORT[,...]", "a ring member to join through, address or host name (more, comma-separated, are fallbacks)"),
+        .value("join-timeout", "SECONDS", "with --join: exit 4 if not joined after SECONDS (default: keep trying)"),
         .value("max-keys", "N", "refuse new keys beyond N stored keys (default: no limit)"),
         .value("max-bytes", "N", "refuse writes beyond N stored key and value bytes (default: no limit)"),
         .value("replicas", "R", "copies of each key: owner and R-1 successors (default 3)"),
@@ -52,8 +59,12 @@ struct NodeSettings {
     var listen: NodeAddress
     /// The address to advertise, when not `listen`.
     var advertise: NodeAddress?
-    /// The member to join through, if any.
+    /// The member to join through first, if any (the first address of the first --join target).
     var join: NodeAddress?
+    /// The --join targets as given, resolved again before each join attempt.
+    var joinTargets: JoinTargets?
+    /// Give up joining after this many nanoseconds (nil: never).
+    var joinTimeout: Int64?
     /// The node's tunables.
     var config: NodeConfig
     /// Whether to log debug messages.
@@ -93,6 +104,14 @@ extension NodeSettings {
             joinAddresses += try Self.joinTargets(String(text), family: Self.isDualStack(listen) ? nil : listen.family)
         }
         join = joinAddresses.first
+        if let text = parsed.string("join") {
+            joinTargets = JoinTargets(text.split(separator: ",").map(String.init),
+                                      family: Self.isDualStack(listen) ? nil : listen.family)
+        }
+        if parsed.string("join-timeout") != nil {
+            guard join != nil else { throw UsageError("--join-timeout needs --join") }
+            joinTimeout = Nanos.fromSeconds(try parsed.double("join-timeout", default: 0, in: 0.1...31_536_000))
+        }
         verbose = parsed.flag("verbose")
         clusterKey = try parsed.clusterKeyFile()
         dataDirectory = parsed.string("data-dir")

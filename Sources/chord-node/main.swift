@@ -11,6 +11,7 @@ let logger = Logger(verbose: settings.verbose)
 var options = RunnerOptions()
 options.handleTerminationSignals = true
 options.faults = settings.faults
+options.joinTimeout = settings.joinTimeout
 options.faults.seed = UInt64(bitPattern: MonotonicClock.now().nanoseconds) | 1
 var generator = SystemRandomNumberGenerator()
 let seed = generator.next() ^ UInt64(bitPattern: MonotonicClock.now().nanoseconds)
@@ -20,8 +21,22 @@ do {
     runner = try NodeRunner(listen: settings.listen, advertise: settings.advertise, config: settings.config, seed: seed,
                             codec: WireCodecAdapter(clusterKey: settings.clusterKey?.key), logger: logger, options: options)
 } catch {
-    logger.error("cannot listen on \(settings.listen): \(error)")
-    CurrentProcess.exit(1)
+    logger.error("cannot listen on \(settings.listen): \(error.bindAdvice(for: settings.listen))")
+    CurrentProcess.exit(ExitStatus.cannotListen)
+}
+
+if let advertised = settings.advertise {
+    // Peers believe a datagram only when it comes from the address its sender advertises.
+    // NAT or port forwarding can make that true for an address this host does not have, so
+    // this is a warning, not an error.
+    if let local = try? LocalAddresses.all(), !local.contains(advertised.with(port: 0)) {
+        let list = local.prefix(8).map(\.hostText).joined(separator: ", ")
+        logger.warning("--advertise \(advertised): \(advertised.hostText) is not an address of this host (\(list)); peers will drop "
+                       + "this node's datagrams unless they arrive from \(advertised.hostText) (through NAT or port forwarding)")
+    } else if !settings.listen.isWildcard, settings.listen.with(port: 0) != advertised.with(port: 0) {
+        logger.warning("--advertise \(advertised) with --listen \(settings.listen): this node's datagrams leave from "
+                       + "\(settings.listen.hostText), and peers will drop them unless they arrive from \(advertised.hostText)")
+    }
 }
 
 if let path = settings.dataDirectory {
@@ -43,7 +58,7 @@ if let path = settings.dataDirectory {
         }
     } catch {
         logger.error("\(error)")
-        CurrentProcess.exit(1)
+        CurrentProcess.exit(ExitStatus.failed)
     }
 }
 
@@ -53,7 +68,7 @@ if settings.faults.isActive {
 if let clusterKey = settings.clusterKey {
     logger.info("authenticating every datagram with the \(clusterKey.key) from \(clusterKey.path)")
 }
-runner.start(bootstrap: settings.join)
+runner.start(bootstrap: settings.join, resolvingAgain: settings.joinTargets)
 let reason = runner.run()
 let traffic = runner.traffic
 logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived), malformed \(traffic.malformedDropped), "
@@ -61,6 +76,7 @@ logger.info("sent \(traffic.datagramsSent), received \(traffic.datagramsReceived
             + "oversized \(traffic.oversizedDropped), send errors \(traffic.sendErrors)"
             + (settings.faults.isActive ? ", fault-dropped \(traffic.faultDropped), fault-delayed \(traffic.faultDelayed)" : ""))
 switch reason {
-case .leaveCompleted: CurrentProcess.exit(0)
-case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(1)
+case .leaveCompleted: CurrentProcess.exit(ExitStatus.left)
+case .leaveIncomplete, .leaveTimedOut, .forced, .failed: CurrentProcess.exit(ExitStatus.failed)
+case .joinTimedOut: CurrentProcess.exit(ExitStatus.joinTimedOut)
 }

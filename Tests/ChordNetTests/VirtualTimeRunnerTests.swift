@@ -1,4 +1,5 @@
 import ChordCore
+import Synchronization
 import Testing
 @testable import ChordNet
 
@@ -17,10 +18,11 @@ import Testing
         /// Every datagram the runner sent so far, with its envelope (see `readSent()`).
         private(set) var sent: [(envelope: Envelope, datagram: FakeSocket.Datagram)] = []
 
-        init(config: NodeConfig = NodeConfig(), faults: FaultInjection = FaultInjection()) throws {
+        init(config: NodeConfig = NodeConfig(), faults: FaultInjection = FaultInjection(), joinTimeout: Int64? = nil) throws {
             socket = FakeSocket(localAddress: Self.address, clock: clock)
             var options = quietRunnerOptions()
             options.faults = faults
+            options.joinTimeout = joinTimeout
             runner = try NodeRunner(socket: socket, clock: clock, config: config, seed: 1, codec: codec,
                                     logger: .silent, options: options)
         }
@@ -90,6 +92,55 @@ import Testing
     }
 
     private static let peer = Peer(address: NodeAddress(ipv4: 0x0A00_0002, port: 4000))
+
+    /// Runs the loop until it stops (bounded); why it stopped.
+    private static func runUntilStopped(_ harness: Harness) -> StopReason? {
+        for _ in 0..<10_000 {
+            if let reason = harness.runner.runOnce() { return reason }
+        }
+        return nil
+    }
+
+    @Test func aJoinTargetsHostNameIsResolvedAgainAfterEachFailedAttemptAndEveryAddressIsTried() throws {
+        let first = NodeAddress(ipv4: 0x0A00_0003, port: 4000)
+        let moved = [NodeAddress(ipv4: 0x0A00_0004, port: 4000), NodeAddress(ipv4: 0x0A00_0005, port: 4000)]
+        let answer = Mutex([first])
+        let lookups = Mutex(0)
+        let targets = JoinTargets(["seed.test:4000"], family: .ipv4) { _ in
+            lookups.withLock { $0 += 1 }
+            return answer.withLock { $0 } + [NodeAddress(ipv6High: 0x2001_0db8 << 32, ipv6Low: 1, port: 4000)]
+        }
+        var harness = try Harness(joinTimeout: Nanos.seconds(30))
+        harness.runner.start(bootstrap: first, resolvingAgain: targets)
+        let started = harness.clock.now()
+        answer.withLock { $0 = moved }  // the name now gives two other addresses (and one IPv6, not used)
+
+        #expect(Self.runUntilStopped(harness) == .joinTimedOut)
+        #expect(harness.clock.now() == started + Nanos.seconds(30))
+        let asked = try harness.readSent().filter { $0.envelope.message == .findNext(target: harness.runner.id) }
+        let destinations = asked.map(\.datagram.peer)
+        #expect(destinations.first == first)
+        // After the first attempt failed, only what the name gives now.
+        let later = destinations.drop { $0 == first }
+        #expect(Set(later) == Set(moved), "\(destinations)")
+        #expect(lookups.withLock { $0 } >= 3, "once after each failed attempt")
+    }
+
+    @Test func addressLiteralsAreNotResolvedAgain() throws {
+        let target = NodeAddress(ipv4: 0x0A00_0003, port: 4000)
+        let lookups = Mutex(0)
+        let targets = JoinTargets([target.description], family: .ipv4) { text in
+            lookups.withLock { $0 += 1 }
+            return [try NodeAddress(parsing: text)]
+        }
+        #expect(!targets.hasNames)
+        var harness = try Harness(joinTimeout: Nanos.seconds(15))
+        harness.runner.start(bootstrap: target, resolvingAgain: targets)
+        #expect(Self.runUntilStopped(harness) == .joinTimedOut)
+        #expect(lookups.withLock { $0 } == 0)
+        let asked = try harness.readSent().filter { $0.envelope.message == .findNext(target: harness.runner.id) }
+        #expect(asked.count > 2 && asked.allSatisfy { $0.datagram.peer == target })
+    }
 
     @Test func aLoneNodeAnswersAPingWithoutTimePassing() throws {
         var harness = try Harness()

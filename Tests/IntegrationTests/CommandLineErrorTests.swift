@@ -36,7 +36,7 @@ extension Integration {
             }
         }
 
-        @Test("a wildcard --listen without --advertise, a --join of the other family or an unknown host: a clear usage error")
+        @Test("a wildcard --listen without --advertise, a --join of the other family or an unknown host, a bad --join-timeout: a clear usage error")
         func listenAndJoinErrors() async throws {
             let cases: [([String], String)] = [
                 (["--listen", "0.0.0.0:4999"], "give --advertise"),
@@ -44,12 +44,28 @@ extension Integration {
                 (["--listen", "127.0.0.1:4999", "--advertise", "[::1]:4999"], "same family"),
                 (["--listen", "127.0.0.1:4999", "--join", "[::1]:4000"], "only reachable over IPv6"),
                 (["--listen", "127.0.0.1:4999", "--join", "nosuchhost.invalid:4000"], "cannot resolve 'nosuchhost.invalid'"),
+                (["--listen", "127.0.0.1:4999", "--join-timeout", "5"], "--join-timeout needs --join"),
+                (["--listen", "127.0.0.1:4999", "--join", "127.0.0.1:4000", "--join-timeout", "0"], "--join-timeout"),
             ]
             for (arguments, message) in cases {
                 let result = try await Tools.run("chord-node", arguments)
                 #expect(result.status == 2, "\(arguments): \(result)")
                 #expect(result.errors.contains(message), "\(arguments): \(result)")
             }
+        }
+
+        @Test("--listen on a UDP port another socket holds: one line saying so on stderr, exit 3, no crash")
+        func portInUse() async throws {
+            let holder = try UDPSocket(binding: NodeAddress(ipv4: 0x7F00_0001, port: 0))
+            let taken = holder.localAddress
+            let result = try await Tools.run("chord-node", ["--listen", taken.description], timeout: .seconds(10))
+            #expect(result.status == 3, "\(result)")
+            #expect(result.stdout.isEmpty, "\(result)")
+            let lines = result.errors.split(separator: "\n")
+            #expect(lines.count == 1, "\(result)")
+            #expect(result.errors.contains("cannot listen on \(taken): address already in use"), "\(result)")
+            #expect(result.errors.contains("another process has UDP port \(taken.port)"), "\(result)")
+            withExtendedLifetime(holder) {}  // held until the node has tried
         }
 
         @Test("--help: usage on stdout, exit 0")

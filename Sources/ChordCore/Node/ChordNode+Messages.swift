@@ -133,6 +133,13 @@ extension ChordNode {
         // answerer received the request at the address asked. (An answer to a request without
         // the answerer's cookie names no sender: the answerer is the peer asked.)
         guard let answer = messenger.match(envelope, from: source) else { return }
+        if case .joining = ring.phase {
+            if case .joinProbe = answer.purpose {
+                joiner.answerArrived(from: source, probe: true)
+            } else {
+                joiner.answerArrived(from: source, probe: false)
+            }
+        }
         messenger.heardFrom(source)
         ring.heardFrom(source)
         ring.heardInAnswer(from: source)
@@ -193,6 +200,8 @@ extension ChordNode {
             repair.differencesReceived(from: replica, lower: lower, upper: upper, buckets: buckets)
         case .cookieFor, .verifyPredecessor, .verifyFinger:
             reachabilityConfirmed(answer.purpose, at: source)
+        case .joinProbe:
+            break  // noted above
         }
     }
 
@@ -243,6 +252,8 @@ extension ChordNode {
             repair.digestLost(to: replica)
         case .cookieFor, .verifyPredecessor, .verifyFinger:
             reachabilityConfirmed(answer.purpose, at: source)
+        case .joinProbe:
+            break  // any answer will do: noted on arrival
         }
     }
 
@@ -286,6 +297,8 @@ extension ChordNode {
                 context.counters.undeliverable += 1
             case .verifyFinger(let index, _):
                 maintenance.fingerOwnerSilent(index: index)
+            case .joinProbe:
+                break  // the stall report will say nothing answered
             }
         }
     }

@@ -101,6 +101,8 @@ public final class ChordNode {
         switch input {
         case .start(let bootstrap):
             startLookup(joiner.start(bootstrap: bootstrap))
+        case .joinTargets(let addresses):
+            joiner.useTargets(addresses)
         case .received(let envelope, let source):
             receive(envelope, from: source)
         case .timer:
@@ -234,6 +236,10 @@ public final class ChordNode {
             lookups.deadlinePassed(lookupID)
         case .joinRetry:
             startLookup(joiner.retry())
+        case .joinProbe(let attempt):
+            joiner.probeIfSilent(attempt: attempt)
+        case .joinStallReport:
+            joiner.reportStall()
         case .clientRetry(let operationID):
             coordinator.route(operationID)
         case .ownerDeadline(let operationID):

@@ -39,6 +39,15 @@ public struct NodeConfig: Sendable {
     public var fallbackBootstraps: [NodeAddress] = []
     /// How long a joining node waits before retrying a failed join.
     public var joinRetryDelay: Int64 = Nanos.seconds(1)
+    /// A join attempt still unanswered after this long pings its target without naming this
+    /// node, to tell a silent target from one that drops this node's requests because they
+    /// come from another address than the advertised one.
+    public var joinProbeDelay: Int64 = Nanos.seconds(1)
+    /// A join that has not completed is reported (`NodeEvent.joinStalled`) this long after it
+    /// began, then after twice as long each time, ...
+    public var joinStallReport: Int64 = Nanos.seconds(5)
+    /// ... but at least this often.
+    public var joinStallReportLimit: Int64 = Nanos.seconds(600)
 
     // MARK: Storage
 

@@ -96,6 +96,10 @@ enum Deadline {
     case lookupDeadline(lookupID: UInt64)
     /// A joining node tries again.
     case joinRetry
+    /// Join attempt `attempt` has had no answer so far: probe its target.
+    case joinProbe(attempt: Int)
+    /// A join has gone on for long: report it (`NodeEvent.joinStalled`).
+    case joinStallReport
     /// A client operation is routed again after its back-off.
     case clientRetry(operationID: UInt64)
     /// An owner operation's replica round gives up.

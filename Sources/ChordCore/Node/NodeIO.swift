@@ -2,6 +2,10 @@
 public enum Input: Sendable {
     /// Start serving: create a new ring (`bootstrap` nil) or join through any live member.
     case start(bootstrap: NodeAddress?)
+    /// The addresses to join through, found again (a runner resolves host names before each
+    /// attempt): from the next join attempt on they replace the bootstrap and
+    /// `NodeConfig.fallbackBootstraps`. Ignored once the node is a member, or when empty.
+    case joinTargets([NodeAddress])
     /// A datagram from `source` was decoded into `envelope`.
     case received(Envelope, from: NodeAddress)
     /// The timer the node last armed has fired.
@@ -53,8 +57,13 @@ public enum Effect: Sendable {
 public enum NodeEvent: Sendable, Equatable {
     /// The node found its place in the ring.
     case joined(successor: Peer)
-    /// A join attempt through the bootstrap failed; the node will retry.
+    /// A join attempt through `bootstrap` (the bootstrap, a fallback or a member that
+    /// contacted the node) failed; the node will retry.
     case joinAttemptFailed(bootstrap: NodeAddress)
+    /// Joining makes no progress: reported `NodeConfig.joinStallReport` after the join began,
+    /// then at doubling intervals (at most `NodeConfig.joinStallReportLimit` apart) while the
+    /// node keeps trying.
+    case joinStalled(JoinStall)
     /// The first successor changed (nil: the node is alone).
     case successorChanged(Peer?)
     /// The predecessor changed (nil: unknown).
@@ -63,4 +72,41 @@ public enum NodeEvent: Sendable, Equatable {
     case peerDeclaredDead(Peer)
     /// A peer once declared dead answered again; the rings may have been merged through it.
     case peerReturned(Peer)
+}
+
+/// Why a join makes no progress, as far as the joining node can tell.
+public struct JoinStall: Sendable, Equatable {
+    /// What the node heard.
+    public enum Reason: Sendable, Equatable {
+        /// Nothing it sent since the last report was answered: nobody is at the addresses
+        /// tried, they are not ring members, or datagrams are dropped on the way.
+        case noAnswer
+        /// `target` answers a ping that does not name this node, but none of the requests
+        /// that name it as their sender: it drops them because they arrive from another
+        /// address than the one this node advertises (which is thus not where its datagrams
+        /// come from, nor where peers' answers would go).
+        case advertisedAddressUnseen(target: NodeAddress)
+        /// Answers came, but the join did not complete (the successor it named was silent).
+        case incomplete
+    }
+
+    /// What the node heard since the last report.
+    public var reason: Reason
+    /// Nanoseconds since the join began.
+    public var waited: Int64
+    /// The addresses join attempts went to, first tried first (at most `JoinStall.triedLimit`).
+    public var tried: [NodeAddress]
+    /// The address this node advertises.
+    public var advertised: NodeAddress
+
+    /// Most addresses listed in `tried`.
+    public static let triedLimit = 8
+
+    /// A report.
+    public init(reason: Reason, waited: Int64, tried: [NodeAddress], advertised: NodeAddress) {
+        self.reason = reason
+        self.waited = waited
+        self.tried = tried
+        self.advertised = advertised
+    }
 }

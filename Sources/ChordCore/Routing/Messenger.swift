@@ -97,13 +97,16 @@ final class Messenger {
 
     // MARK: Our requests
 
-    /// Sends a request and remembers it until answered or out of retries.
+    /// Sends a request and remembers it until answered or out of retries. `anonymous`: without
+    /// this node as its sender, as a client's (only a read-only query: the receiver answers the
+    /// datagram's source, whatever address this node advertises).
     @discardableResult
     func request(_ message: Message, to address: NodeAddress, peer: Peer?, retries: Int, purpose: RPCPurpose,
-                 listensLate: Bool = false, minimumTimeout: Int64 = 0) -> UInt64 {
+                 listensLate: Bool = false, minimumTimeout: Int64 = 0, anonymous: Bool = false) -> UInt64 {
+        precondition(!anonymous || message.isReadOnlyQuery, "only a read-only query is sent without a sender")
         let requestID = takeRequestID()
-        var envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address), sender: context.me,
-                                message: message)
+        var envelope = Envelope(requestID: requestID, cookie: cookies.learnedCookie(of: address),
+                                sender: anonymous ? nil : context.me, message: message)
         if envelope.cookie == nil && message.isReadOnlyQuery { pad(&envelope) }
         let now = context.now
         let timeout = max(roundTrips.timeout(for: address), minimumTimeout)
@@ -346,6 +349,9 @@ enum RPCPurpose {
     case verifyFinger(index: Int, owner: Peer)
     /// Asking link `index` of the predecessor chain who precedes it.
     case predecessorChain(index: Int, link: Peer)
+    /// A joining node pinged its join target without naming itself: does the target answer
+    /// this node's source address at all?
+    case joinProbe
 }
 
 extension Message {
