@@ -322,3 +322,57 @@ struct ReadRepairTests {
         #expect(net.get(key, at: a, token: 3) == .found("later"))
     }
 }
+
+/// Six nodes P1...P6 spread over the ring, successor lists of 2, three replicas: P4 owns
+/// (P3, P4]; P1 is neither near P4's keys nor one of P4's successors.
+private let sixPeers = (1...6).map { ringPeer(UInt16(1100 + $0), top: UInt32($0) << 29) }
+
+private func sixNodeRing() -> ManualNetwork {
+    let net = ManualNetwork()
+    net.storageRing(sixPeers, config: .storage(successorListLength: 2))
+    return net
+}
+
+extension [Effect] {
+    /// The answers among these effects that go to `peer`.
+    func answers(to peer: Peer) -> [Message] { messages.filter { $0.to == peer.address && $0.message.isResponse }.map(\.message) }
+}
+
+@Suite("Storage: who may hand over keys")
+struct HandOverTests {
+    @Test("a store with any entry the receiver may not hold is refused as a whole, so a retiring sender deletes nothing")
+    func partlyRefusedStoreIsRefused() {
+        let net = sixNodeRing()
+        let (p3, p4, p5) = (sixPeers[2], sixPeers[3], sixPeers[4])
+        let mine = keys(in: p3.id, p4.id, count: 1)[0]
+        let outside = keys(in: p4.id, p5.id, count: 1)[0]  // P5's key: P4 may not take it from P5
+        let effects = net.inject(.store(entries: [entry(mine, "mine", milliseconds: 10),
+                                                  entry(outside, "not mine", milliseconds: 10)]), requestID: 5, from: p5, to: p4)
+        #expect(effects.answers(to: p5) == [.error(.notResponsible)])
+        #expect(net[p4].value(mine) == "mine")  // what it may hold, it keeps
+        #expect(net[p4].held(outside) == nil)
+    }
+
+    @Test("an owner takes its keys from a node far from them once a lookup confirms that node is a member, and never from a stranger")
+    func ownerTakesKeysFromAConfirmedMember() {
+        let net = sixNodeRing()
+        let (p1, p4) = (sixPeers[0], sixPeers[3])
+        let key = keys(in: sixPeers[2].id, p4.id, count: 1)[0]
+        let store = Message.store(entries: [entry(key, "newer", milliseconds: 50)])
+
+        #expect(net.inject(store, requestID: 5, from: p1, to: p4).answers(to: p1) == [.error(.notResponsible)])
+        #expect(net[p4].held(key) == nil)
+        // The refusal started a lookup of P1's identifier; it ends at P1, a member.
+        #expect(net.runUntilQuiet())
+        #expect(net.inject(store, requestID: 6, from: p1, to: p4).answers(to: p1) == [.stored(count: 1)])
+        #expect(net[p4].value(key) == "newer")
+
+        // A stranger (not in the ring) is looked up too, but the lookup ends at a member.
+        let stranger = ringPeer(1200, top: 0x3000_0000)
+        let other = Message.store(entries: [entry(key, "forged", milliseconds: 60)])
+        #expect(net.inject(other, requestID: 7, from: stranger, to: p4).answers(to: stranger) == [.error(.notResponsible)])
+        _ = net.runUntilQuiet()
+        #expect(net.inject(other, requestID: 8, from: stranger, to: p4).answers(to: stranger) == [.error(.notResponsible)])
+        #expect(net[p4].value(key) == "newer")
+    }
+}

@@ -103,8 +103,16 @@ extension ChordNode {
             // Replica traffic is between members only, and only for keys the sender may send.
             guard let sender else { return messenger.reply(to: request, with: .error(.badRequest)) }
             let (kept, refused) = storage.storeEntries(entries) { ring.mayHold($0, from: sender) }
-            let answer: Message = refused > 0 && refused == entries.count
-                ? .error(.notResponsible) : .stored(count: UInt32(kept))
+            if refused > 0 && !ring.isConfirmedMember(sender) && entries.contains(where: { ring.owns(Identifier.forKey(bytes: $0.key)) }) {
+                // Keys this node owns, from a node the ring does not place near them: a hint,
+                // not a fact. A lookup of the sender's identifier checks that it is a member,
+                // so that its next hand-over is accepted (`Ring.mayHold`).
+                startLookup(LookupRequest(target: sender.id, purpose: .confirmMember(sender), confirmOwner: true))
+            }
+            // `stored` means every entry of the page is here (kept, or held in a newer
+            // version): a sender that retires its copies deletes them on it. So a page with
+            // any entry refused is refused as a whole (those accepted stay: they are newer).
+            let answer: Message = refused > 0 ? .error(.notResponsible) : .stored(count: UInt32(kept))
             // `stored` promises the entries survive this node's crash: it waits until they are
             // durable (at once for a node without a disk).
             if storage.isAllDurable {

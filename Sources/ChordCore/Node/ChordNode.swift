@@ -204,6 +204,8 @@ public final class ChordNode {
             repair.retirementLookupFinished(from: first, lookup.outcome)
         case .trace(let requester):
             coordinator.traceFinished(requester, lookup)
+        case .confirmMember(let peer):
+            if case .success(let result) = lookup.outcome, result.owner == peer { ring.confirmMember(peer) }
         }
     }
 

@@ -42,6 +42,8 @@ final class Ring {
     private(set) var changes = RingChanges()
     /// When each peer last answered one of our requests (bounded; oldest first out).
     private var verified = BoundedDictionary<NodeAddress, Instant>(capacity: Ring.verifiedMemory)
+    /// Peers a lookup of whose identifier ended at them lately (`confirmMember`).
+    private var confirmedMembers = BoundedDictionary<Peer, Instant>(capacity: Ring.confirmedMemberMemory)
     /// Identities checked against the rule, by address (a small direct-mapped cache: checking
     /// costs a SHA-1 of the address text).
     private var checkedIdentities = [(address: NodeAddress, id: Identifier)?](repeating: nil, count: Ring.identitySlots)
@@ -56,6 +58,8 @@ final class Ring {
     static let verifiedMemory = 512
     /// How long an answer counts as verifying its sender.
     static let verificationLifetime = Nanos.seconds(60)
+    /// Most confirmed members remembered.
+    static let confirmedMemberMemory = 64
     /// Entries of the identity cache (a power of two).
     static let identitySlots = 128
 
@@ -265,6 +269,17 @@ final class Ring {
         return context.now - at <= Self.verificationLifetime
     }
 
+    /// A lookup of `peer`'s identifier ended at `peer`: it is a member of this ring now.
+    func confirmMember(_ peer: Peer) {
+        confirmedMembers.set(context.now, for: peer)
+    }
+
+    /// Whether `peer` was confirmed a member within the verification lifetime.
+    func isConfirmedMember(_ peer: Peer) -> Bool {
+        guard let at = confirmedMembers[peer] else { return false }
+        return context.now - at <= Self.verificationLifetime
+    }
+
     /// Whether `peer`'s identifier is the one its address must have (the identity rule).
     func isGenuine(_ peer: Peer) -> Bool {
         let address = peer.address
@@ -297,10 +312,16 @@ final class Ring {
     /// - the sender is one of this node's successors and the key does not lie in
     ///   (this node, sender]: this node owns the key or is about to (a successor handing a new
     ///   predecessor its range, a replica pushing the owner's own range, a former replica
-    ///   retiring its copy).
+    ///   retiring its copy);
+    /// - this node owns the key and the sender is a confirmed member (a lookup of its
+    ///   identifier ended at it lately, `confirmMember`): a former owner or replica from
+    ///   anywhere on the ring handing the owner its copy, as after a healed partition, when
+    ///   the newest copy of a key may sit on a node before it. A sender refused for want of
+    ///   that is checked (`ChordNode`), so its next attempt is accepted if it is a member.
     func mayHold(_ id: Identifier, from sender: Peer) -> Bool {
         let before = sender.id == id || sender.id.isInOpenInterval(id, me.id)
         if before && knownPredecessors.contains(sender) { return true }
+        if owns(id) && isConfirmedMember(sender) { return true }
         if before, let departed, departed.peer == sender, context.now < departed.until { return true }
         return successors.contains(sender) && !id.isInHalfOpenInterval(me.id, sender.id)
     }

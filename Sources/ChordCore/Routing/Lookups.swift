@@ -273,6 +273,9 @@ enum LookupPurpose {
     case retire(from: Identifier)
     /// A `.traceLookup` request (`Coordinator`).
     case trace(ClientRequester)
+    /// Checking that a node which handed over keys this node owns is a member: the lookup of
+    /// its identifier must end at it (`Ring.confirmMember`).
+    case confirmMember(Peer)
 }
 
 /// A lookup that ended, with everything its asker needs.
