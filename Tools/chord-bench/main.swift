@@ -31,6 +31,8 @@ let usage = Usage(
         .value("replicas", "R", "replication factor passed to every node (default 3)"),
         .value("stabilize", "SECONDS", "stabilize period of the nodes (default 1)"),
         .value("seed", "N", "seed for keys and join order (default 1)"),
+        .value("fault-loss", "P", "every node drops each datagram it sends or receives with probability P (chord-node --fault-loss)"),
+        .value("fault-delay", "MS[:JITTER]", "every node delays each datagram it sends (chord-node --fault-delay)"),
         .value("logs", "DIR", "write node logs into DIR"),
         .flag("memory", "measure one node's memory idle and with 100,000 keys instead"),
         .value("data-dir", "DIR", "instead: put latency and throughput with the stores on disk under DIR"),
@@ -71,7 +73,10 @@ let dataDirectory = arguments.string("data-dir").map { URL(fileURLWithPath: $0) 
 let policies = (arguments.string("fsync") ?? "always,interval:10,never").split(separator: ",").map(String.init)
 let effectiveReplicas = memoryMode ? 1 : replicas
 let quorum = effectiveReplicas == 1 ? ["--write-quorum", "1", "--read-quorum", "1"] : []
-let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum,
+/// Injected faults for every node of the main benchmark (a test facility of chord-node).
+let faults = (arguments.string("fault-loss").map { ["--fault-loss", $0] } ?? [])
+    + (arguments.string("fault-delay").map { ["--fault-delay", $0] } ?? [])
+let cluster = LocalCluster(arguments: ["--stabilize", stabilize, "--replicas", String(effectiveReplicas)] + quorum + faults,
                            logDirectory: logDirectory, seed: seed, clusterKey: clusterKey)
 let clock = ContinuousClock()
 Interrupts.onInterrupt { [cluster] in
@@ -201,10 +206,15 @@ func ringBenchmark() async throws -> String {
     }
     say("gets done")
     // Lookup hop counts (Chord routing hops, without the owner's confirmation).
+    // Each lookup's owner is compared with the true owner (the members in identifier order).
     var hops: [Int] = []
+    var lookups = 0
+    var atTrueOwner = 0
     for index in 0..<min(keyCount, 1000) {
+        lookups += 1
         if let trace = try? await writer.lookup(key: keyName(index)), trace.status == .ok {
             hops.append(trace.hops.filter { $0.roundTrip != nil && !$0.confirmsOwner }.count)
+            if let owner = trace.owner, owner == cluster.owner(of: Identifier.forKey(keyName(index)))?.peer { atTrueOwner += 1 }
         }
     }
     hops.sort()
@@ -227,7 +237,9 @@ func ringBenchmark() async throws -> String {
     func hopsAt(_ fraction: Double) -> Int { percentile(hops, fraction) }
     if !jsonOnly {
         print("nodes \(nodeCount), keys \(keyCount), value \(valueSize) B, replicas \(replicas), "
-              + (clusterKey.map { "\($0.key), " } ?? "no cluster key, ") + "ring exact after \(fixed(seconds(formed))) s")
+              + (clusterKey.map { "\($0.key), " } ?? "no cluster key, ")
+              + (faults.isEmpty ? "" : "injected faults \(faults.joined(separator: " ")), ")
+              + "ring exact after \(fixed(seconds(formed))) s")
         print("phase            n      p50 ms   p90 ms   p99 ms   p99.9 ms  failures")
         func row(_ name: String, _ summary: LatencySummary, _ failures: Int) {
             let cells = [fixed(summary.p50), fixed(summary.p90), fixed(summary.p99), fixed(summary.p999)].map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }
@@ -237,7 +249,8 @@ func ringBenchmark() async throws -> String {
         row("get (sequential)", gets, getFailures + wrongValues)
         row("get (\(concurrency) out)", throughput, concurrent.failures)
         print("gets/s with \(concurrency) outstanding: \(Int(opsPerSecond.rounded()))")
-        print("lookup hops: mean \(fixed(meanHops)), p50 \(hopsAt(0.5)), p99 \(hopsAt(0.99)), max \(hops.last ?? 0)")
+        print("lookup hops: mean \(fixed(meanHops)), p50 \(hopsAt(0.5)), p99 \(hopsAt(0.99)), max \(hops.last ?? 0); "
+              + "\(atTrueOwner) of \(lookups) lookups ended at the true owner")
         print("node RSS MB: mean \(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))), max \(fixed(rss.max() ?? 0))")
     }
     return "{\"nodes\":\(nodeCount),\"keys\":\(keyCount),\"value_bytes\":\(valueSize),\"replicas\":\(replicas),"
@@ -247,6 +260,7 @@ func ringBenchmark() async throws -> String {
         + "\"concurrent_get\":{\"concurrency\":\(concurrency),\"seconds\":\(fixed(elapsed)),\"ok\":\(concurrent.latencies.count),"
         + "\"failures\":\(concurrent.failures),\"ops_per_s\":\(fixed(opsPerSecond)),\"latency\":\(throughput.json)},"
         + "\"lookup_hops\":{\"n\":\(hops.count),\"mean\":\(fixed(meanHops)),\"p50\":\(hopsAt(0.5)),\"p99\":\(hopsAt(0.99)),\"max\":\(hops.last ?? 0)},"
+        + "\"lookups\":{\"n\":\(lookups),\"at_true_owner\":\(atTrueOwner)},\"faults\":\(JSONText.string(faults.joined(separator: " "))),"
         + "\"rss_mb\":{\"mean\":\(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))),\"max\":\(fixed(rss.max() ?? 0))}}"
 }
 
