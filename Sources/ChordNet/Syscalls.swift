@@ -4,11 +4,11 @@ import Synchronization
 
 /// The only place in the project's sources that calls (Linux) C library functions: sockets,
 /// polling, pipes, opening files and plain reads and writes, clocks, sleeping, signals,
-/// threads and process exit. Each wrapper is thin: it makes the call and turns a failure into
+/// threads, process exit and network namespaces (for the test bed). Each wrapper is thin: it makes the call and turns a failure into
 /// a `SystemError` carrying `errno`. Everything above, in this module and in the others, works
 /// with the Swift types built on these (`UDPSocket`, `FileDescriptor`, `SmallFile`,
 /// `StandardOutput`, `TerminationSignals`, `DetachedThread`, `CurrentProcess`, `ProcessSignal`,
-/// the clocks). `errno` values are named here too, so no other file needs the C library's
+/// `NetworkNamespace`, the clocks). `errno` values are named here too, so no other file needs the C library's
 /// constants (`SocketAddress` needs its socket address structures, and calls nothing).
 enum Syscalls {
     // MARK: Errors
