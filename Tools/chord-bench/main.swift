@@ -210,11 +210,14 @@ func ringBenchmark() async throws -> String {
     var hops: [Int] = []
     var lookups = 0
     var atTrueOwner = 0
+    var lookupFailures = 0
     for index in 0..<min(keyCount, 1000) {
         lookups += 1
         if let trace = try? await writer.lookup(key: keyName(index)), trace.status == .ok {
             hops.append(trace.hops.filter { $0.roundTrip != nil && !$0.confirmsOwner }.count)
             if let owner = trace.owner, owner == cluster.owner(of: Identifier.forKey(keyName(index)))?.peer { atTrueOwner += 1 }
+        } else {
+            lookupFailures += 1  // no answer, or the traced lookup gave up: not an answer at all
         }
     }
     hops.sort()
@@ -250,7 +253,7 @@ func ringBenchmark() async throws -> String {
         row("get (\(concurrency) out)", throughput, concurrent.failures)
         print("gets/s with \(concurrency) outstanding: \(Int(opsPerSecond.rounded()))")
         print("lookup hops: mean \(fixed(meanHops)), p50 \(hopsAt(0.5)), p99 \(hopsAt(0.99)), max \(hops.last ?? 0); "
-              + "\(atTrueOwner) of \(lookups) lookups ended at the true owner")
+              + "\(atTrueOwner) of \(lookups - lookupFailures) answered lookups ended at the true owner, \(lookupFailures) unanswered")
         print("node RSS MB: mean \(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))), max \(fixed(rss.max() ?? 0))")
     }
     return "{\"nodes\":\(nodeCount),\"keys\":\(keyCount),\"value_bytes\":\(valueSize),\"replicas\":\(replicas),"
@@ -260,7 +263,7 @@ func ringBenchmark() async throws -> String {
         + "\"concurrent_get\":{\"concurrency\":\(concurrency),\"seconds\":\(fixed(elapsed)),\"ok\":\(concurrent.latencies.count),"
         + "\"failures\":\(concurrent.failures),\"ops_per_s\":\(fixed(opsPerSecond)),\"latency\":\(throughput.json)},"
         + "\"lookup_hops\":{\"n\":\(hops.count),\"mean\":\(fixed(meanHops)),\"p50\":\(hopsAt(0.5)),\"p99\":\(hopsAt(0.99)),\"max\":\(hops.last ?? 0)},"
-        + "\"lookups\":{\"n\":\(lookups),\"at_true_owner\":\(atTrueOwner)},\"faults\":\(JSONText.string(faults.joined(separator: " "))),"
+        + "\"lookups\":{\"n\":\(lookups),\"answered\":\(lookups - lookupFailures),\"at_true_owner\":\(atTrueOwner)},\"faults\":\(JSONText.string(faults.joined(separator: " "))),"
         + "\"rss_mb\":{\"mean\":\(fixed(rss.reduce(0, +) / Double(max(rss.count, 1)))),\"max\":\(fixed(rss.max() ?? 0))}}"
 }
 
