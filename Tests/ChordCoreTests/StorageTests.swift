@@ -362,6 +362,12 @@ struct HandOverTests {
 
         #expect(net.inject(store, requestID: 5, from: p1, to: p4).answers(to: p1) == [.error(.notResponsible)])
         #expect(net[p4].held(key) == nil)
+        // A second refused page while that lookup runs starts no other.
+        func lookupsOfP1() -> Int { net.sent(from: p4) { $0 == .findNext(target: p1.id) }.count }
+        let started = lookupsOfP1()
+        #expect(started >= 1)
+        #expect(net.inject(store, requestID: 9, from: p1, to: p4).answers(to: p1) == [.error(.notResponsible)])
+        #expect(lookupsOfP1() == started)
         // The refusal started a lookup of P1's identifier; it ends at P1, a member.
         #expect(net.runUntilQuiet())
         #expect(net.inject(store, requestID: 6, from: p1, to: p4).answers(to: p1) == [.stored(count: 1)])

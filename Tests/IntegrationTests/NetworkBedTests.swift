@@ -62,40 +62,21 @@ extension Integration {
 
         @Test("nodes bound to 0.0.0.0 advertising their host's address form one exact ring across 4 hosts")
         func wildcardIPv4() async throws {
-            let bed = try NetworkBed.make(hosts: 4)
-            defer { bed.remove() }
-            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x0_0000,
-                                       clientTimeout: .seconds(5), bed: bed)
-            defer { cluster.killAll() }
-            for index in 0..<8 {
-                let host = bed.hosts[index % 4], port = 4000 + index / 4
-                try await cluster.addJoined(listen: "0.0.0.0:\(port)", extraArguments: ["--advertise", host.address(port: port)],
-                                            host: host)
+            try await ringOnFourHosts(seed: 0x0_0000, prefix: "wild4") { host, port, _ in
+                ("0.0.0.0:\(port)", ["--advertise", host.address(port: port)])
+            } check: { members in
+                #expect(members.allSatisfy { node in node.address.description == node.host?.address(port: Int(node.address.port)) })
             }
-            #expect(cluster.members.allSatisfy { node in node.address.description == node.host?.address(port: Int(node.address.port)) })
-            try await cluster.waitUntilExact(timeout: .seconds(60))
-            try await expectRingServes(cluster, bed: bed, prefix: "wild4")
         }
 
         @Test("an IPv6-only ring of 8 nodes on 4 hosts, half bound to [::] advertising their host's IPv6 address")
         func ipv6Only() async throws {
-            let bed = try NetworkBed.make(hosts: 4)
-            defer { bed.remove() }
-            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: 0x1F6_0008,
-                                       clientTimeout: .seconds(5), bed: bed)
-            defer { cluster.killAll() }
-            for index in 0..<8 {
-                let host = bed.hosts[index % 4], port = 4000 + index / 4
+            try await ringOnFourHosts(seed: 0x1F6_0008, prefix: "six") { host, port, index in
                 let advertised = host.address(port: port, ipv6: true)
-                if index % 2 == 0 {
-                    try await cluster.addJoined(listen: advertised, host: host)
-                } else {
-                    try await cluster.addJoined(listen: "[::]:\(port)", extraArguments: ["--advertise", advertised], host: host)
-                }
+                return index % 2 == 0 ? (advertised, []) : ("[::]:\(port)", ["--advertise", advertised])
+            } check: { members in
+                #expect(members.allSatisfy { $0.address.family == .ipv6 })
             }
-            #expect(cluster.members.allSatisfy { $0.address.family == .ipv6 })
-            try await cluster.waitUntilExact(timeout: .seconds(60))
-            try await expectRingServes(cluster, bed: bed, prefix: "six")
         }
 
         @Test("a bed removes every namespace, link and process it made")
@@ -155,6 +136,27 @@ extension Integration {
             #expect(pids.allSatisfy { kill($0, 0) != 0 }, "a node outlived chord-ring")
             let remnants = NetworkBed.remnants(named: "ring")
             #expect(remnants.namespaces.isEmpty && remnants.links.isEmpty, "left behind: \(remnants)")
+        }
+
+        /// 8 nodes on a bed of 4 hosts, node i on host i mod 4 with port 4000 + i / 4, started
+        /// with the listen address and extra arguments `start(host, port, i)` gives; `check`
+        /// looks at the members; then the ring must be exact and serve every host.
+        private func ringOnFourHosts(seed: UInt64, prefix: String,
+                                     start: (NetworkBed.Host, Int, Int) -> (listen: String, arguments: [String]),
+                                     check: ([NodeProcess]) -> Void) async throws {
+            let bed = try NetworkBed.make(hosts: 4)
+            defer { bed.remove() }
+            let cluster = LocalCluster(arguments: ["--stabilize", LocalCluster.testStabilize], seed: seed,
+                                       clientTimeout: .seconds(5), bed: bed)
+            defer { cluster.killAll() }
+            for index in 0..<8 {
+                let host = bed.hosts[index % 4], port = 4000 + index / 4
+                let (listen, arguments) = start(host, port, index)
+                try await cluster.addJoined(listen: listen, extraArguments: arguments, host: host)
+            }
+            check(cluster.members)
+            try await cluster.waitUntilExact(timeout: .seconds(60))
+            try await expectRingServes(cluster, bed: bed, prefix: prefix)
         }
 
         /// Puts through a client inside one host, reads back through every member from inside

@@ -103,7 +103,8 @@ extension ChordNode {
             // Replica traffic is between members only, and only for keys the sender may send.
             guard let sender else { return messenger.reply(to: request, with: .error(.badRequest)) }
             let (kept, refused) = storage.storeEntries(entries) { ring.mayHold($0, from: sender) }
-            if refused > 0 && !ring.isConfirmedMember(sender) && entries.contains(where: { ring.owns(Identifier.forKey(bytes: $0.key)) }) {
+            if refused > 0 && entries.contains(where: { ring.owns(Identifier.forKey(bytes: $0.key)) })
+                && ring.beginConfirming(sender) {
                 // Keys this node owns, from a node the ring does not place near them: a hint,
                 // not a fact. A lookup of the sender's identifier checks that it is a member,
                 // so that its next hand-over is accepted (`Ring.mayHold`).

@@ -205,7 +205,9 @@ public final class ChordNode {
         case .trace(let requester):
             coordinator.traceFinished(requester, lookup)
         case .confirmMember(let peer):
-            if case .success(let result) = lookup.outcome, result.owner == peer { ring.confirmMember(peer) }
+            let atPeer: Bool
+            if case .success(let result) = lookup.outcome { atPeer = result.owner == peer } else { atPeer = false }
+            ring.confirmationEnded(peer, atPeer: atPeer)
         }
     }
 

@@ -31,6 +31,10 @@ final class Repair {
     /// This retirement round's stale copies not yet handed on, ascending: the round walks the
     /// ring once, one owner's run after another.
     private var retirementQueue: [Identifier] = []
+    /// Owners handed stale copies in this round, and whether it copies every key not owned
+    /// here and deletes nothing.
+    private var retirementRuns = 0
+    private var retirementCopiesOnly = false
     /// Anti-entropy rounds that also run a retirement round, after the rings may have merged.
     private var eagerRetirementRounds = 0
     /// A graceful leave is under way.
@@ -330,11 +334,6 @@ final class Repair {
         retireNextRun()
     }
 
-    /// Owners handed stale copies in this round.
-    private var retirementRuns = 0
-    /// This round copies every key not owned here and deletes nothing.
-    private var retirementCopiesOnly = false
-
     /// Whether this round hands `id` on.
     private func isStale(_ id: Identifier) -> Bool {
         retirementCopiesOnly ? !ring.owns(id) : !isResponsible(for: id)
@@ -364,29 +363,24 @@ final class Repair {
             retirementQueue = []
             return
         }
-        handOnStaleCopies(from: first, to: result)
-        // The round goes on past this owner: the queue is ascending, so what is left lies
-        // beyond it (or, when the run wrapped past zero, nothing is).
+        // The run: the round's stale copies from `first` (the queue's head: the queue is
+        // ascending) up to the owner, or to the queue's end when the run wraps past zero.
         let owner = result.owner.id
-        if owner < first {
-            retirementQueue = []
-        } else {
-            retirementQueue.removeAll { $0 <= owner }
-        }
+        let count = owner < first ? retirementQueue.count : retirementQueue.prefix { $0 <= owner }.count
+        let run = retirementQueue.prefix(count).filter { storage.store.item($0) != nil && isStale($0) }
+        retirementQueue.removeFirst(count)
+        handOn(run, to: result)
         retireNextRun()
     }
 
-    /// Hands `first` and the stale copies after it up to the owner `result` found to that
-    /// owner, unless this node is the owner or one of its replicas after all.
-    private func handOnStaleCopies(from first: Identifier, to result: LookupResult) {
+    /// Hands a run of stale copies to the owner `result` found, unless this node is the owner
+    /// or one of its replicas after all.
+    private func handOn(_ run: [Identifier], to result: LookupResult) {
         let owner = result.owner
         // If this node is the owner or one of its replicas after all, vouching will catch up.
         guard owner.id != me.id, !result.successors.prefix(config.replicas - 1).contains(where: { $0.id == me.id }) else {
             return
         }
-        let reach = first.distance(to: owner.id)
-        let run = storage.store.allIdentifiers.filter { first.distance(to: $0) <= reach && isStale($0) }
-            .sorted { first.distance(to: $0) < first.distance(to: $1) }
         guard !run.isEmpty else { return }
         context.counters.retiredRuns += 1
         startTransfer(to: owner, reason: .retire, identifiers: run, deleteAfterwards: !retirementCopiesOnly)

@@ -42,8 +42,10 @@ final class Ring {
     private(set) var changes = RingChanges()
     /// When each peer last answered one of our requests (bounded; oldest first out).
     private var verified = BoundedDictionary<NodeAddress, Instant>(capacity: Ring.verifiedMemory)
-    /// Peers a lookup of whose identifier ended at them lately (`confirmMember`).
+    /// Peers a lookup of whose identifier ended at them lately, and peers such a lookup is
+    /// running for (`beginConfirming`, `confirmationEnded`).
     private var confirmedMembers = BoundedDictionary<Peer, Instant>(capacity: Ring.confirmedMemberMemory)
+    private var confirming: Set<Peer> = []
     /// Identities checked against the rule, by address (a small direct-mapped cache: checking
     /// costs a SHA-1 of the address text).
     private var checkedIdentities = [(address: NodeAddress, id: Identifier)?](repeating: nil, count: Ring.identitySlots)
@@ -60,6 +62,8 @@ final class Ring {
     static let verificationLifetime = Nanos.seconds(60)
     /// Most confirmed members remembered.
     static let confirmedMemberMemory = 64
+    /// Most membership lookups running at once (a stranger's `store`s cannot start more).
+    static let maximumConfirmations = 8
     /// Entries of the identity cache (a power of two).
     static let identitySlots = 128
 
@@ -269,9 +273,17 @@ final class Ring {
         return context.now - at <= Self.verificationLifetime
     }
 
-    /// A lookup of `peer`'s identifier ended at `peer`: it is a member of this ring now.
-    func confirmMember(_ peer: Peer) {
-        confirmedMembers.set(context.now, for: peer)
+    /// Whether to start a lookup of `peer`'s identifier to confirm it is a member: not when it
+    /// is confirmed already, one runs for it, or `maximumConfirmations` run.
+    func beginConfirming(_ peer: Peer) -> Bool {
+        guard !isConfirmedMember(peer), confirming.count < Self.maximumConfirmations else { return false }
+        return confirming.insert(peer).inserted
+    }
+
+    /// The lookup of `peer`'s identifier ended (`atPeer`: at `peer`, a member of this ring).
+    func confirmationEnded(_ peer: Peer, atPeer: Bool) {
+        confirming.remove(peer)
+        if atPeer { confirmedMembers.set(context.now, for: peer) }
     }
 
     /// Whether `peer` was confirmed a member within the verification lifetime.
@@ -317,7 +329,7 @@ final class Ring {
     ///   identifier ended at it lately, `confirmMember`): a former owner or replica from
     ///   anywhere on the ring handing the owner its copy, as after a healed partition, when
     ///   the newest copy of a key may sit on a node before it. A sender refused for want of
-    ///   that is checked (`ChordNode`), so its next attempt is accepted if it is a member.
+    ///   that is checked (`beginConfirming`), so its next attempt is accepted if it is a member.
     func mayHold(_ id: Identifier, from sender: Peer) -> Bool {
         let before = sender.id == id || sender.id.isInOpenInterval(id, me.id)
         if before && knownPredecessors.contains(sender) { return true }
